@@ -1,0 +1,1 @@
+"""What the three newswatch services share: event contracts, topics, settings, adapters."""

@@ -1,0 +1,72 @@
+"""Thin aiokafka helpers: the producer every stage uses, and topic creation."""
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+
+from newswatch.shared.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+
+def create_producer(settings: CommonSettings, client_id: str) -> AIOKafkaProducer:
+    # Idempotent so a retried send never duplicates a record; a small linger lets
+    # gathered sends share a batch without delaying a lone alert noticeably.
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=65536,
+        compression_type=None,
+    )
+
+
+async def start_with_retry(client: object, what: str, deadline_s: float = 60.0) -> None:
+    """Start an aiokafka client, waiting for a broker that is still booting."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + deadline_s
+    while True:
+        try:
+            await client.start()  # type: ignore[attr-defined]
+            return
+        except KafkaConnectionError as exc:
+            if loop.time() >= give_up:
+                raise
+            log.warning("%s: Kafka not reachable yet (%s); retrying", what, exc)
+            await asyncio.sleep(1.0)
+
+
+async def ensure_topics(
+    settings: CommonSettings, names: Iterable[str], partitions: int | None = None
+) -> list[str]:
+    """Create the topics that do not exist yet; return the ones created."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newswatch-admin"
+    )
+    await start_with_retry(admin, "admin")
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [n for n in dict.fromkeys(names) if n not in existing]
+        if not wanted:
+            return []
+        new = [
+            NewTopic(
+                name,
+                num_partitions=partitions or settings.topic_partitions,
+                replication_factor=settings.topic_replication,
+            )
+            for name in wanted
+        ]
+        try:
+            await admin.create_topics(new)
+        except TopicAlreadyExistsError:
+            pass  # another service won the race; the topic is there, which is all we need
+        return wanted
+    finally:
+        await admin.close()
