@@ -1,0 +1,1 @@
+"""The fetcher: polls feeds, normalises entries, drops repeats, produces NewsItems to Kafka."""

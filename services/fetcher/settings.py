@@ -1,0 +1,22 @@
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from newswatch.shared.settings import CommonSettings
+
+
+class FetcherSettings(CommonSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSWATCH_FETCHER_", extra="ignore")
+
+    feeds_file: Path = Field(default=Path("feeds.yaml"), description="YAML feed list or OPML file.")
+    default_interval_seconds: float = Field(default=300.0, ge=1.0)
+    concurrency: int = Field(default=50, ge=1, description="Feeds fetched at once, in all.")
+    connect_timeout_seconds: float = 10.0
+    read_timeout_seconds: float = 30.0
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_redirects: int = 5
+    user_agent: str = (
+        "newswatch/0.1 (+https://github.com/newswatch/newswatch; feed monitor)"
+    )
+    once: bool = Field(default=False, description="Poll every feed once, then exit.")
