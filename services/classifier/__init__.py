@@ -1,0 +1,1 @@
+"""The classifier: tags news items with event types, evidence and extracted facts."""

@@ -1,0 +1,48 @@
+"""The classifier's public face: text or a NewsItem in, tags, evidence and facts out."""
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from newswatch import __version__
+from newswatch.classifier.engine import evaluate
+from newswatch.classifier.facts import FactExtractor
+from newswatch.classifier.gazetteer import Gazetteer
+from newswatch.classifier.rules import TagDefinition, load_default_tags
+from newswatch.shared.contracts import ClassifiedItem, Facts, NewsItem, TagHit
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    tags: list[TagHit]
+    facts: Facts
+
+
+class Classifier:
+    def __init__(self, definitions: Sequence[TagDefinition], gazetteer: Gazetteer | None = None) -> None:
+        self.definitions = list(definitions)
+        self._facts = FactExtractor(gazetteer or Gazetteer.load_default())
+        # The version names the rules too, so a consumer can tell which tagging it got.
+        fingerprint = hashlib.sha256(repr(self.definitions).encode()).hexdigest()[:8]
+        self.version = f"rules-{__version__}+{fingerprint}"
+
+    @classmethod
+    def default(cls) -> "Classifier":
+        return cls(load_default_tags())
+
+    @property
+    def tags(self) -> list[str]:
+        return [d.tag for d in self.definitions]
+
+    def classify(self, title: str, summary: str = "", language: str | None = None,
+                 published: object = None) -> Classification:
+        hits = evaluate(self.definitions, title, summary, language)
+        evidence = [e for hit in hits for e in hit.evidence]
+        facts = self._facts.extract(title, summary, evidence, published)  # type: ignore[arg-type]
+        return Classification(hits, facts)
+
+    def classify_item(self, item: NewsItem) -> ClassifiedItem:
+        result = self.classify(item.title, item.summary, item.language, item.published_at.date())
+        return ClassifiedItem(
+            item=item, tags=result.tags, facts=result.facts, classifier_version=self.version
+        )

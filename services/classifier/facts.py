@@ -1,0 +1,211 @@
+"""Structured facts from an item's text: places, actors, casualties, money, weapons, date.
+
+Pure and rule-based: every fact comes from a pattern you can read here, so an
+analyst can tell why an alert says "23 killed".
+"""
+
+import re
+from datetime import date
+
+from newswatch.classifier.gazetteer import Gazetteer, Name
+from newswatch.classifier.text import sentences
+from newswatch.shared.contracts import Actor, Casualty, Evidence, Facts, MoneyAmount, Place
+
+_QUALIFIERS = {
+    "at least": "at_least", "no fewer than": "at_least", "more than": "more_than",
+    "over": "more_than", "upwards of": "more_than", "about": "about", "around": "about",
+    "nearly": "about", "almost": "about", "approximately": "about", "some": "about",
+    "roughly": "about", "up to": "up_to",
+}  # fmt: skip
+_QUAL = r"(?P<q>at least|no fewer than|more than|over|upwards of|about|around|nearly|almost|approximately|some|roughly|up to)?\s*"
+_WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "a hundred": 100, "dozens of": 24,
+}  # fmt: skip
+_NUM = r"(?P<n>\d{1,3}(?:,\d{3})+|\d+|" + "|".join(_WORD_NUMBERS) + r")"
+_KILLED = r"killed|dead|died|deaths|lives|fatalities"
+_INJURED = r"injured|wounded|hurt|injuries"
+_CASUALTY_AFTER = re.compile(
+    rf"\b{_QUAL}{_NUM}\s+(?:[a-z-]+\s+){{0,3}}?(?:were\s+|have been\s+|had been\s+)?(?P<v>{_KILLED}|{_INJURED})\b",
+    re.IGNORECASE,
+)
+_CASUALTY_BEFORE = re.compile(
+    rf"\b(?P<v>kill(?:ed|ing|s)|wound(?:ed|ing|s)|injur(?:ed|ing|es))\s+{_QUAL}{_NUM}\b(?!\s*(?:%|per ?cent|million|billion))",
+    re.IGNORECASE,
+)
+_CURRENCY_SYMBOLS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₴": "UAH", "₽": "RUB"}
+_CURRENCY_WORDS = {
+    "usd": "USD", "dollar": "USD", "dollars": "USD", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "ruble": "RUB", "rubles": "RUB",
+    "rouble": "RUB", "roubles": "RUB", "hryvnia": "UAH", "hryvnias": "UAH", "yuan": "CNY",
+    "yen": "JPY",
+}  # fmt: skip
+_MULTIPLIERS = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "mln": 1e6,
+                "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12}  # fmt: skip
+_AMOUNT = r"(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_MULT = r"(?:\s*(?P<m>thousand|million|billion|trillion|mln|mn|bn|tn|k|m|b)\b)?"
+_MONEY_SYMBOL = re.compile(rf"\b{_QUAL}(?P<c>US\$|\$|€|£|¥|₴|₽)\s?{_AMOUNT}{_MULT}", re.IGNORECASE)
+_MONEY_WORD = re.compile(
+    rf"\b{_QUAL}{_AMOUNT}{_MULT}\s+(?:(?:US|U\.S\.)\s+)?(?P<c>dollars?|euros?|pounds?|roubles?|rubles?|hryvnias?|yuan|yen|USD|EUR|GBP)\b",
+    re.IGNORECASE,
+)
+_WEAPONS = [
+    ("ballistic missile", r"ballistic missiles?"), ("cruise missile", r"cruise missiles?"),
+    ("hypersonic missile", r"hypersonic missiles?"), ("glide bomb", r"glide bombs?"),
+    ("drone", r"drones?|shaheds?|uavs?|unmanned aerial vehicles?"),
+    ("missile", r"missiles?"), ("rocket", r"rockets?"), ("artillery", r"artillery|howitzers?|shelling"),
+    ("mortar", r"mortars?"), ("multiple rocket launcher", r"himars|mlrs|multiple rocket launchers?"),
+    ("bomb", r"bombs?"), ("air defence system", r"air defen[cs]e systems?|patriot systems?"),
+    ("tank", r"tanks?"), ("fighter jet", r"fighter jets?|f-16s?|f-35s?|warplanes?"),
+]  # fmt: skip
+_WEAPON_PATTERNS = [(name, re.compile(rf"\b(?:{p})\b", re.IGNORECASE)) for name, p in _WEAPONS]
+_MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+_DATE = re.compile(
+    r"\bon\s+(?:(?P<m1>" + "|".join(_MONTHS) + r")\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>"
+    + "|".join(_MONTHS) + r"))(?:,?\s+(?P<y>(?:19|20)\d{2}))?\b",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(
+    r"\b(?P<title>envoy|ambassador|chargé d'affaires|minister|president|prime minister|spokesperson|"
+    r"spokesman|spokeswoman|secretary|chancellor|chief|commander|general)\b(?:[^,.;]{0,40}?,)?\s+"
+    r"(?P<name>[A-Z][a-zà-ÿ'-]+(?:\s+[A-Z][a-zà-ÿ'-]+){1,2})"
+)
+# Which role an actor plays, by tag and by whether it is named before or after the
+# text that triggered the tag: "Russia struck Kyiv", "the EU summoned Russia's envoy".
+_ROLES = {
+    "strike": ("attacker", "target"),
+    "diplomatic_protest": ("summoning", "summoned"),
+    "sanctions": ("sanctioning", "sanctioned"),
+    "arms_approval": ("approving", "recipient"),
+}
+
+
+class FactExtractor:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self._gazetteer = gazetteer
+
+    def extract(
+        self, title: str, summary: str, evidence: list[Evidence], published: date | None = None
+    ) -> Facts:
+        text = f"{title}\n{summary}"
+        return Facts(
+            places=self._places(text),
+            actors=self._actors(title, summary, evidence),
+            casualties=_casualties(text),
+            money=_money(text),
+            weapons=_weapons(text),
+            event_date=_event_date(text, published),
+        )
+
+    def _places(self, text: str) -> list[Place]:
+        places: dict[str, Place] = {}
+        for _, _, name in self._gazetteer.find(text):
+            if name.kind == "bloc" or name.is_adjective:
+                continue
+            places.setdefault(
+                name.canonical, Place(name=name.canonical, country_code=name.country_code, kind=name.kind)  # type: ignore[arg-type]
+            )
+        return list(places.values())
+
+    def _actors(self, title: str, summary: str, evidence: list[Evidence]) -> list[Actor]:
+        actors: dict[tuple[str, str | None], Actor] = {}
+        for field_name, text in (("title", title), ("summary", summary)):
+            triggers = [e for e in evidence if e.field == field_name]
+            for offset, sentence in sentences(text):
+                end = offset + len(sentence)
+                # The sentence's first trigger is its main event; later ones ("... to protest")
+                # usually restate it.
+                main = min((e for e in triggers if offset <= e.start < end), key=lambda e: e.start, default=None)
+                for start, _, name in self._gazetteer.find(sentence):
+                    if name.kind in {"country", "bloc"}:
+                        role = _role_at(offset + start, main)
+                        _add_actor(actors, Actor(
+                            name=name.canonical, kind="bloc" if name.kind == "bloc" else "state",
+                            role=role, country_code=name.country_code))
+                for match in _PERSON.finditer(sentence):
+                    role = _role_at(offset + match.start("name"), main)
+                    _add_actor(actors, Actor(name=match.group("name"), kind="person", role=role))
+        with_role = {name for name, role in actors if role}
+        return [a for (name, role), a in actors.items() if role or name not in with_role]
+
+
+def _role_at(position: int, trigger: Evidence | None) -> str | None:
+    if trigger is None:
+        return None
+    roles = _ROLES.get(trigger.rule.split("/", 1)[0])
+    if roles is None:
+        return None
+    return roles[0] if position < trigger.start else roles[1]
+
+
+def _add_actor(actors: dict[tuple[str, str | None], Actor], actor: Actor) -> None:
+    actors.setdefault((actor.name, actor.role), actor)
+
+
+def _number(raw: str) -> int:
+    raw = raw.lower()
+    return _WORD_NUMBERS[raw] if raw in _WORD_NUMBERS else int(raw.replace(",", ""))
+
+
+def _casualties(text: str) -> list[Casualty]:
+    found: dict[tuple[str, int], Casualty] = {}
+    for pattern in (_CASUALTY_AFTER, _CASUALTY_BEFORE):
+        for m in pattern.finditer(text):
+            verb = m.group("v").lower()
+            kind = "injured" if re.match(r"injur|wound|hurt", verb) else "killed"
+            count = _number(m.group("n"))
+            if 1900 <= count <= 2100 and not m.group("q"):
+                continue  # a year next to "died" is not a death toll
+            qualifier = _QUALIFIERS.get((m.group("q") or "").lower(), "exact")
+            found.setdefault((kind, count), Casualty(kind=kind, count=count, qualifier=qualifier, text=m.group(0).strip()))  # type: ignore[arg-type]
+    return list(found.values())
+
+
+def _money(text: str) -> list[MoneyAmount]:
+    found: dict[tuple[float, str], MoneyAmount] = {}
+    for pattern, table in ((_MONEY_SYMBOL, _CURRENCY_SYMBOLS), (_MONEY_WORD, _CURRENCY_WORDS)):
+        for m in pattern.finditer(text):
+            currency = table.get(m.group("c").lower())
+            if currency is None:
+                continue
+            value = float(m.group("n").replace(",", "")) * _MULTIPLIERS.get((m.group("m") or "").lower(), 1)
+            qualifier = _QUALIFIERS.get((m.group("q") or "").lower(), "exact")
+            found.setdefault((value, currency), MoneyAmount(value=value, currency=currency, qualifier=qualifier, text=m.group(0).strip()))  # type: ignore[arg-type]
+    return list(found.values())
+
+
+def _weapons(text: str) -> list[str]:
+    found: list[str] = []
+    covered: list[tuple[int, int]] = []
+    for name, pattern in _WEAPON_PATTERNS:
+        for m in pattern.finditer(text):
+            # "cruise missile" should not also count as a plain "missile".
+            if any(s <= m.start() < e for s, e in covered):
+                continue
+            covered.append(m.span())
+            if name not in found:
+                found.append(name)
+    return found
+
+
+def _event_date(text: str, published: date | None) -> date | None:
+    m = _DATE.search(text)
+    if not m:
+        return None
+    month = _MONTHS[(m.group("m1") or m.group("m2")).lower()]
+    day = int(m.group("d1") or m.group("d2"))
+    year = int(m.group("y")) if m.group("y") else (published.year if published else None)
+    if year is None:
+        return None
+    if not m.group("y") and published and (month, day) > (published.month, published.day):
+        year -= 1  # "on December 30" read in January is last year's
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+__all__ = ["FactExtractor", "Name"]

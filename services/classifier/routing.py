@@ -1,0 +1,61 @@
+"""What the classifier does with one raw message: pure, so it is tested without Kafka.
+
+A message becomes a ClassifiedItem routed to the combined topic and to each tag's
+topic, or, when it cannot be read, a DeadLetter: nothing is dropped silently.
+"""
+
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from newswatch.classifier.classify import Classifier
+from newswatch.shared.contracts import DeadLetter, NewsItem
+from newswatch.shared.topics import Topics
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    topic: str
+    key: bytes
+    value: bytes
+
+
+@dataclass(slots=True)
+class Routed:
+    outgoing: list[Outgoing] = field(default_factory=list)
+    dead_letter: DeadLetter | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+def route_item(
+    raw: bytes | None,
+    classifier: Classifier,
+    topics: Topics,
+    *,
+    source_topic: str,
+    partition: int | None = None,
+    offset: int | None = None,
+) -> Routed:
+    payload = raw or b""
+    try:
+        item = NewsItem.model_validate_json(payload)
+    except ValidationError as exc:
+        kind = "invalid_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid_item"
+        return Routed(dead_letter=DeadLetter(
+            service="classifier", source_topic=source_topic, partition=partition, offset=offset,
+            error_kind=kind, error=_short(exc), payload=payload.decode("utf-8", "replace"),
+        ))
+    classified = classifier.classify_item(item)
+    value = classified.to_json_bytes()
+    key = item.id.encode()
+    outgoing = [Outgoing(topics.classified, key, value)]
+    outgoing += [Outgoing(topics.tag(t), key, value) for t in classified.tag_names]
+    return Routed(outgoing=outgoing, tags=classified.tag_names)
+
+
+def _short(exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    where = ".".join(map(str, first["loc"])) or "message"
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first['msg']}{more}"

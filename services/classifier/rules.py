@@ -1,0 +1,209 @@
+"""Tag definitions as data: loading and validating the YAML an operator edits.
+
+A tag file looks like::
+
+    tag: strike
+    description: A military kinetic attack carried out, or reported as carried out.
+    threshold: 0.5            # confidence needed to emit the tag (default 0.5)
+    rules:
+      - id: air_strike
+        weight: 0.9           # how sure one match makes us, 0..1
+        any: ['\\bair ?strikes?\\b', '\\bairstrikes?\\b']
+        context: ['\\bkill', '\\bhit']   # optional: also needed in the same sentence
+        languages: [en]       # optional: only for items in these languages
+    vetoes:
+      - id: labour
+        any: ['\\b(labou?r|hunger|general) strikes?\\b']
+        near: 40              # optional: only within 40 characters of the match
+
+Patterns are Python regular expressions, matched case-insensitively. A veto
+cancels a rule's match in the same sentence (or within ``near`` characters).
+"""
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from newswatch.shared.topics import TAG_NAME
+
+DEFAULT_THRESHOLD = 0.5
+
+
+class TagFileError(ValueError):
+    """A tag file is invalid; the message names the file, the line and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    weight: float
+    pattern: re.Pattern[str]
+    context: re.Pattern[str] | None = None
+    languages: frozenset[str] = frozenset()
+
+    def applies_to(self, language: str | None) -> bool:
+        return not self.languages or language is None or language in self.languages
+
+
+@dataclass(frozen=True, slots=True)
+class Veto:
+    id: str
+    pattern: re.Pattern[str]
+    near: int | None = None
+    languages: frozenset[str] = frozenset()
+
+    def applies_to(self, language: str | None) -> bool:
+        return not self.languages or language is None or language in self.languages
+
+
+@dataclass(frozen=True, slots=True)
+class TagDefinition:
+    tag: str
+    description: str
+    threshold: float
+    rules: tuple[Rule, ...]
+    vetoes: tuple[Veto, ...] = field(default=())
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping, for error messages."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_tag_file(text: str, source: str) -> TagDefinition:
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise TagFileError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise TagFileError(f"{source}: line 1: expected a mapping with 'tag' and 'rules'")
+    where = _Where(source)
+    tag = doc.get("tag")
+    if not isinstance(tag, str) or not TAG_NAME.match(tag):
+        raise where.error(doc, f"'tag' must be a name matching {TAG_NAME.pattern}, got {tag!r}")
+    _refuse_unknown(doc, {"tag", "description", "threshold", "rules", "vetoes"}, where)
+    threshold = _fraction(doc, "threshold", DEFAULT_THRESHOLD, where)
+    raw_rules = doc.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise where.error(doc, "'rules' must be a non-empty list")
+    rules = tuple(_rule(r, where) for r in raw_rules)
+    vetoes = tuple(_veto(v, where) for v in doc.get("vetoes") or [])
+    _refuse_repeated_ids([r.id for r in rules] + [v.id for v in vetoes], doc, where)
+    return TagDefinition(tag, str(doc.get("description", "")), threshold, rules, vetoes)
+
+
+class _Where:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def error(self, node: object, message: str) -> TagFileError:
+        line = node.get("__line__", "?") if isinstance(node, dict) else "?"
+        return TagFileError(f"{self.source}: line {line}: {message}")
+
+
+def _refuse_unknown(node: dict, allowed: set[str], where: _Where) -> None:
+    unknown = sorted(k for k in node if k != "__line__" and k not in allowed)
+    if unknown:
+        raise where.error(node, f"unknown key(s) {', '.join(unknown)}; allowed: {sorted(allowed)}")
+
+
+def _fraction(node: dict, key: str, default: float, where: _Where) -> float:
+    value = node.get(key, default)
+    if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise where.error(node, f"'{key}' must be a number from 0 to 1, got {value!r}")
+    return float(value)
+
+
+def _compile(node: dict, key: str, where: _Where, required: bool = True) -> re.Pattern[str] | None:
+    patterns = node.get(key)
+    if patterns is None and not required:
+        return None
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
+        raise where.error(node, f"'{key}' must be a pattern or a non-empty list of patterns")
+    for p in patterns:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise where.error(node, f"bad pattern in '{key}': {p!r}: {exc}") from exc
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def _languages(node: dict, where: _Where) -> frozenset[str]:
+    langs = node.get("languages") or []
+    if not isinstance(langs, list) or not all(isinstance(x, str) and len(x) == 2 for x in langs):
+        raise where.error(node, "'languages' must be a list of two-letter codes")
+    return frozenset(x.lower() for x in langs)
+
+
+def _ident(node: dict, where: _Where) -> str:
+    ident = node.get("id")
+    if not isinstance(ident, str) or not re.match(r"^[a-z0-9_]+$", ident):
+        raise where.error(node, f"'id' must be a lower-case name, got {ident!r}")
+    return ident
+
+
+def _rule(node: object, where: _Where) -> Rule:
+    if not isinstance(node, dict):
+        raise where.error(node, "each rule must be a mapping")
+    _refuse_unknown(node, {"id", "weight", "any", "context", "languages"}, where)
+    pattern = _compile(node, "any", where)
+    assert pattern is not None
+    return Rule(
+        id=_ident(node, where),
+        weight=_fraction(node, "weight", 0.8, where),
+        pattern=pattern,
+        context=_compile(node, "context", where, required=False),
+        languages=_languages(node, where),
+    )
+
+
+def _veto(node: object, where: _Where) -> Veto:
+    if not isinstance(node, dict):
+        raise where.error(node, "each veto must be a mapping")
+    _refuse_unknown(node, {"id", "any", "near", "languages"}, where)
+    near = node.get("near")
+    if near is not None and (not isinstance(near, int) or near < 0):
+        raise where.error(node, f"'near' must be a whole number of characters, got {near!r}")
+    pattern = _compile(node, "any", where)
+    assert pattern is not None
+    return Veto(_ident(node, where), pattern, near, _languages(node, where))
+
+
+def _refuse_repeated_ids(ids: list[str], node: dict, where: _Where) -> None:
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise where.error(node, f"rule/veto id(s) used twice: {', '.join(repeated)}")
+
+
+def load_tag_dir(directory: Path) -> list[TagDefinition]:
+    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    if not files:
+        raise TagFileError(f"{directory}: no *.yaml tag files found")
+    return _unique([parse_tag_file(f.read_text("utf-8"), str(f)) for f in files])
+
+
+def load_default_tags() -> list[TagDefinition]:
+    folder = resources.files("newswatch.classifier") / "tags"
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
+    return _unique([parse_tag_file(f.read_text("utf-8"), f"tags/{f.name}") for f in files])
+
+
+def _unique(definitions: list[TagDefinition]) -> list[TagDefinition]:
+    names = [d.tag for d in definitions]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise TagFileError(f"tag(s) defined in more than one file: {', '.join(repeated)}")
+    return definitions
