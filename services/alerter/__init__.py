@@ -1,0 +1,1 @@
+"""The alerter: matches classified items to subscriptions and delivers alerts, once each."""

@@ -1,0 +1,60 @@
+"""The one interface every delivery channel implements.
+
+A channel module declares its ``kind`` (the name subscriptions use), checks a
+target when a subscription is saved, masks secrets for logs, and sends an alert.
+``send`` returns on success and raises :class:`DeliveryError` otherwise, saying
+whether a retry could help and how long the receiver asked us to wait.
+"""
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+from newswatch.alerter.alert import Alert
+from newswatch.shared.contracts import ChannelTarget
+
+
+class DeliveryError(Exception):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.status_code = status_code
+
+
+class Channel(ABC):
+    kind: ClassVar[str]
+
+    @classmethod
+    def validate_target(cls, target: ChannelTarget) -> None:
+        """Raise ValueError when the target cannot work; called when a subscription is saved."""
+
+    @classmethod
+    def mask(cls, target: ChannelTarget) -> str:
+        """The target as logs and delivery records may show it."""
+        return target.target
+
+    @abstractmethod
+    async def send(self, alert: Alert, target: ChannelTarget) -> None: ...
+
+    async def close(self) -> None:  # noqa: B027 - most channels hold nothing to close
+        pass
+
+
+def validate_http_url(target: ChannelTarget) -> None:
+    parts = urlsplit(target.target)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"{target.kind} target must be an http(s) URL, got {target.target!r}")
+
+
+def mask_url(url: str) -> str:
+    """Keep scheme and host; webhook paths are often the secret (Slack's are)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…" if parts.netloc else "…"

@@ -1,0 +1,71 @@
+"""Slack incoming webhooks, with a Block Kit message Slack accepts.
+
+Feed text is escaped (``&``, ``<``, ``>``) so that nothing from a feed can form a
+link, a mention or ``<!channel>``.
+"""
+
+import json
+from typing import Any, ClassVar
+
+import httpx
+
+from newswatch.alerter.alert import Alert
+from newswatch.alerter.channels.base import Channel, mask_url, validate_http_url
+from newswatch.alerter.channels.http import post
+from newswatch.shared.contracts import ChannelTarget
+
+# Slack's documented limits: header text 150 chars, section text 3000, fallback text 40000.
+_HEADER_MAX = 150
+_SECTION_MAX = 3000
+
+
+class SlackChannel(Channel):
+    kind: ClassVar[str] = "slack"
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    @classmethod
+    def validate_target(cls, target: ChannelTarget) -> None:
+        validate_http_url(target)
+
+    @classmethod
+    def mask(cls, target: ChannelTarget) -> str:
+        return mask_url(target.target)
+
+    async def send(self, alert: Alert, target: ChannelTarget) -> None:
+        body = json.dumps(slack_message(alert)).encode()
+        await post(self._client, target.target, content=body,
+                   headers={"Content-Type": "application/json"})
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def slack_message(alert: Alert) -> dict[str, Any]:
+    title = escape(alert.title)
+    headline = f"*<{escape(alert.link)}|{title}>*" if alert.link else f"*{title}*"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(alert.title, _HEADER_MAX)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _clip(headline, _SECTION_MAX)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(
+            f"{escape(alert.source)} · {alert.published_at:%Y-%m-%d %H:%M} UTC · {escape(alert.tag_line)}",
+            _SECTION_MAX)}]},
+    ]
+    if alert.fact_lines:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(
+            "\n".join(escape(line) for line in alert.fact_lines), _SECTION_MAX)}})
+    if alert.evidence:
+        quotes = "\n".join(f"> {escape(q)}" for q in alert.evidence)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(quotes, _SECTION_MAX)}})
+    return {
+        "text": _clip(f"[{alert.tag_line}] {alert.title}", 3000),
+        "blocks": blocks,
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
