@@ -1,0 +1,168 @@
+"""`newswatch`: run a service, classify from stdin, manage topics, subscriptions and schemas.
+
+Each command imports its stage lazily, so `newswatch classify` starts without faust.
+"""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from newswatch import __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    from newswatch.shared.observability import configure_logging
+    from newswatch.shared.settings import CommonSettings
+
+    configure_logging(getattr(args, "log_level", None) or CommonSettings().log_level)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except (ValueError, OSError) as exc:
+        # Configuration errors (a broken tag file, a bad feed list) end with one clear line.
+        print(f"newswatch: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newswatch", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"newswatch {__version__}")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING (default: NEWSWATCH_LOG_LEVEL)")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, help: str, run: Callable[[argparse.Namespace], int | None]) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(run=run)
+        return p
+
+    p = command("fetcher", "Poll the configured feeds and publish new items to Kafka.", _fetcher)
+    p.add_argument("--feeds", type=Path, help="feed list (YAML or OPML); default NEWSWATCH_FETCHER_FEEDS_FILE")
+    p.add_argument("--once", action="store_true", help="poll every feed once, then exit")
+    command("classifier", "Run the classifier (a faust worker).", _classifier)
+    command("alerter", "Match classified items to subscriptions and deliver alerts.", _alerter)
+
+    p = command("classify", "Classify JSON lines from stdin; one JSON line out per input.", _classify)
+    p.add_argument("--tags-dir", type=Path, help="folder of tag YAML files (default: built-in tags)")
+    p = command("tags", "Check tag files and list the tags they define.", _tags)
+    p.add_argument("tags_dir", nargs="?", type=Path, help="folder of tag YAML files")
+
+    p = command("topics", "Create the pipeline's Kafka topics, or list them.", _topics)
+    p.add_argument("action", choices=["create", "list"])
+    p.add_argument("--tags-dir", type=Path, help="tag files whose topics to create")
+
+    p = command("subscriptions", "Add, list, show or remove subscriptions.", _subscriptions)
+    p.add_argument("action", choices=["add", "list", "show", "remove", "deliveries"])
+    p.add_argument("id", nargs="?", help="subscription id")
+    p.add_argument("--name", default="")
+    p.add_argument("--team", default="default")
+    p.add_argument("--tags", default="", help="comma-separated tags; alert on any of them")
+    p.add_argument("--min-confidence", type=float, default=0.0)
+    p.add_argument("--channel", action="append", default=[], metavar="KIND[:TARGET]",
+                   help="console, slack:URL, webhook:URL, email:ADDRESS (repeatable)")
+
+    p = command("schemas", "Write the JSON Schema files, or check they match the models.", _schemas)
+    p.add_argument("action", choices=["export", "check"])
+    p.add_argument("--dir", type=Path, help="output folder (default: shared/schemas)")
+
+    p = command("demo-servers", "Serve the demo feed and local Slack, webhook and SMTP sinks.", _demo)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--http-port", type=int, default=18080)
+    p.add_argument("--smtp-port", type=int, default=18025)
+    p.add_argument("--drip-seconds", type=float, default=3.0)
+    return parser
+
+
+def _fetcher(args: argparse.Namespace) -> None:
+    from newswatch.fetcher.main import main
+    from newswatch.fetcher.settings import FetcherSettings
+
+    overrides: dict[str, object] = {}
+    if args.feeds:
+        overrides["feeds_file"] = args.feeds
+    if args.once:
+        overrides["once"] = True
+    main(FetcherSettings(**overrides))
+
+
+def _classifier(args: argparse.Namespace) -> None:
+    from newswatch.classifier.main import main
+
+    main()
+
+
+def _alerter(args: argparse.Namespace) -> None:
+    from newswatch.alerter.main import main
+
+    main()
+
+
+def _load_classifier(tags_dir: Path | None) -> "object":
+    from newswatch.classifier.classify import Classifier
+    from newswatch.classifier.rules import load_default_tags, load_tag_dir
+
+    return Classifier(load_tag_dir(tags_dir) if tags_dir else load_default_tags())
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from newswatch.classifier import batch
+
+    return batch.run(_load_classifier(args.tags_dir))  # type: ignore[arg-type]
+
+
+def _tags(args: argparse.Namespace) -> None:
+    classifier = _load_classifier(args.tags_dir)
+    for definition in classifier.definitions:  # type: ignore[attr-defined]
+        print(f"{definition.tag:24} {len(definition.rules):3} rules {len(definition.vetoes):3} vetoes"
+              f"  threshold {definition.threshold}")
+
+
+def _topics(args: argparse.Namespace) -> None:
+    from newswatch.shared.kafka import ensure_topics
+    from newswatch.shared.settings import CommonSettings
+
+    settings = CommonSettings()
+    tags = _load_classifier(args.tags_dir).tags  # type: ignore[attr-defined]
+    names = settings.topics.pipeline(tags)
+    if args.action == "create":
+        created = asyncio.run(ensure_topics(settings, names))
+        print(f"created {len(created)} topic(s); {len(names) - len(created)} already existed")
+    for name in names:
+        print(name)
+
+
+def _subscriptions(args: argparse.Namespace) -> int:
+    from newswatch.alerter.cli import run_subscriptions
+
+    return asyncio.run(run_subscriptions(args))
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    from newswatch.shared import schemas
+
+    directory = args.dir or schemas.SCHEMA_DIR
+    if args.action == "check":
+        stale = schemas.stale_schemas(directory)
+        for name in stale:
+            print(f"out of date: {directory / name} (run: newswatch schemas export)")
+        return 1 if stale else 0
+    for path in schemas.write_schemas(directory):
+        print(path)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from newswatch.demo.servers import main
+
+    main(args.host, args.http_port, args.smtp_port, args.drip_seconds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

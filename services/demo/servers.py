@@ -1,0 +1,54 @@
+"""`newswatch demo-servers`: the demo feed, a Slack-style receiver, a webhook receiver and an
+SMTP sink, printing a line for everything the alerter sends them."""
+
+import json
+import signal
+import threading
+from email.message import EmailMessage
+
+from newswatch.demo.feed import DrippingFeed, load_stories
+from newswatch.demo.receivers import HttpServer, Request, Response, SmtpSink
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def _on_post(request: Request) -> None:
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        _print(f"[{request.path.strip('/')} sink] unreadable body ({len(request.body)} bytes)")
+        return
+    if request.path == "/slack":
+        _print(f"[slack sink] {len(payload.get('blocks', []))} blocks: {payload.get('text', '')}")
+    else:
+        tags = ",".join(payload.get("tags", []))
+        title = payload.get("classified", {}).get("item", {}).get("title", "")
+        _print(f"[webhook sink] delivery {payload.get('delivery_id', '?')[:8]} [{tags}] {title}")
+
+
+def _on_mail(message: EmailMessage, recipients: list[str]) -> None:
+    _print(f"[smtp sink] to {', '.join(recipients)}: {message['Subject']}")
+
+
+def main(host: str, http_port: int, smtp_port: int, drip_seconds: float) -> None:
+    http = HttpServer(host, http_port)
+    feed = DrippingFeed(load_stories(), every=drip_seconds, link=http.url)
+    rss = {"Content-Type": "application/rss+xml; charset=utf-8"}
+    http.routes["/feed.xml"] = lambda _: Response(200, feed.document(), rss)
+    http.routes["/slack"] = lambda _: Response(200, b"ok")
+    http.routes["/webhook"] = lambda _: Response(200, b'{"ok":true}')
+    http.on_request = _on_post
+    smtp = SmtpSink(host, smtp_port)
+    smtp.on_message = _on_mail
+    http.start()
+    smtp.start()
+    _print(f"[demo] feed {http.url}/feed.xml · slack {http.url}/slack · "
+           f"webhook {http.url}/webhook · smtp {host}:{smtp.port}")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    http.stop()
+    smtp.stop()
