@@ -1,0 +1,63 @@
+# newswatch: `make run` to see it work, `make test` to prove it. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install infra run test test-unit lint format bench schemas up down status clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "newswatch needs Python 3.11+ (found $$($(PYTHON) --version)); set PYTHON=" >&2; exit 1; }
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv with newswatch and its dev tools installed
+	@echo "installed: $(BIN)/newswatch"
+
+infra: ## Install Kafka (Maven jars) and Redis (Debian package) if missing
+	deploy/local/kafka.sh install
+	deploy/local/redis.sh install
+
+run: install infra ## Start Kafka, Redis, the three services and a demo feed; show alerts
+	deploy/local/run.sh
+
+test: install infra ## Run the whole suite: unit, integration and end-to-end (real Kafka and Redis)
+	$(BIN)/python -m pytest
+
+test-unit: install ## Run only the tests that need no servers
+	$(BIN)/python -m pytest -m "not kafka and not redis and not e2e"
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Format the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install ## Print the benchmark table
+	$(BIN)/python -m benchmarks
+
+schemas: install ## Regenerate the published JSON Schema files from the contracts
+	$(BIN)/newswatch schemas export
+
+up: infra ## Start Kafka and Redis only (for running services by hand)
+	deploy/local/kafka.sh start
+	deploy/local/redis.sh start
+
+down: ## Stop Kafka and Redis started by `make up`
+	-deploy/local/redis.sh stop
+	-deploy/local/kafka.sh stop
+
+status: ## Is Kafka running? Is Redis?
+	-deploy/local/kafka.sh status
+	-deploy/local/redis.sh status
+
+clean: down ## Remove local data, logs and the virtualenv
+	rm -rf .run $(VENV)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# `make run`: Kafka, Redis, the demo servers and the three services, alerts in this terminal.
+# Ctrl-C stops everything this script started, and nothing else.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$NEWSWATCH_ROOT"
+
+BIN="$NEWSWATCH_ROOT/.venv/bin"
+LOGS="$NEWSWATCH_RUN_DIR/logs"
+DEMO_HTTP_PORT="${DEMO_HTTP_PORT:-18080}"
+DEMO_SMTP_PORT="${DEMO_SMTP_PORT:-18025}"
+mkdir -p "$LOGS"
+
+export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export NEWSWATCH_FETCHER_FEEDS_FILE="${NEWSWATCH_FETCHER_FEEDS_FILE:-deploy/local/demo/feeds.yaml}"
+export NEWSWATCH_ALERTER_SMTP_HOST=127.0.0.1 NEWSWATCH_ALERTER_SMTP_PORT="$DEMO_SMTP_PORT"
+export NEWSWATCH_ALERTER_BACKOFF_BASE_SECONDS=0.5
+export PYTHONUNBUFFERED=1
+
+started_kafka=0; started_redis=0; pids=()
+deploy/local/kafka.sh status 2>/dev/null || started_kafka=1
+deploy/local/redis.sh status 2>/dev/null || started_redis=1
+
+cleanup() {
+  trap - INT TERM EXIT
+  say ""; say "stopping newswatch…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    wait_for 15 bash -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null || true
+  done
+  [ "$started_redis" = 1 ] && deploy/local/redis.sh stop || true
+  [ "$started_kafka" = 1 ] && deploy/local/kafka.sh stop || true
+  say "stopped. Logs: $LOGS"
+}
+trap cleanup INT TERM EXIT
+
+started=$(date +%s)
+deploy/local/kafka.sh start
+deploy/local/redis.sh start
+"$BIN/newswatch" topics create >"$LOGS/topics.log"
+"$BIN/newswatch" subscriptions add demo --name "Demo: all four tags" \
+  --tags strike,diplomatic_protest,sanctions,arms_approval \
+  --channel console \
+  --channel "slack:http://127.0.0.1:$DEMO_HTTP_PORT/slack" \
+  --channel "email:watch-officer@example.org" \
+  --channel "webhook:http://127.0.0.1:$DEMO_HTTP_PORT/webhook;secret=demo-secret" >/dev/null
+
+"$BIN/newswatch" demo-servers --http-port "$DEMO_HTTP_PORT" --smtp-port "$DEMO_SMTP_PORT" 2>"$LOGS/demo-servers.log" &
+pids+=($!)
+"$BIN/newswatch" classifier >"$LOGS/classifier.log" 2>&1 &
+pids+=($!)
+"$BIN/newswatch" alerter 2>"$LOGS/alerter.log" &
+pids+=($!)
+"$BIN/newswatch" fetcher 2>"$LOGS/fetcher.log" &
+pids+=($!)
+
+say "newswatch is up ($(( $(date +%s) - started ))s): alerts appear below as the demo wire publishes."
+say "Service logs: $LOGS/*.log · Ctrl-C stops everything."
+say ""
+# Any service dying takes the demo down with a pointer to its log, rather than hanging silently.
+wait -n "${pids[@]}" || true
+say "a newswatch process exited; see $LOGS"
+exit 1

@@ -1,0 +1,137 @@
+"""Where the tests find real servers.
+
+Kafka and Redis come, in this order, from ``KAFKA_BOOTSTRAP_SERVERS`` / ``REDIS_URL``;
+from testcontainers when a Docker engine answers; or from local processes started
+through ``deploy/local/`` on test ports. With ``CI=true`` a test that cannot get
+a server fails; elsewhere it is skipped with the reason.
+"""
+
+import os
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+TEST_RUN_DIR = ROOT / ".run" / "test"
+LOCAL_PORTS = {"KAFKA_PORT": "29092", "KAFKA_CONTROLLER_PORT": "29093", "REDIS_PORT": "26379"}
+
+
+def unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: tests that need a server must not skip)")
+    pytest.skip(reason)
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared/, or a skip saying it is absent (a user's clone)."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{path} is missing; CI must have ../shared/")
+        pytest.skip(f"{path} is absent: ../shared/ is not beside this clone")
+    return path
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _docker_engine() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+def _local(script: str, action: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **LOCAL_PORTS, "NEWSWATCH_RUN_DIR": str(TEST_RUN_DIR)}
+    return subprocess.run([str(ROOT / "deploy/local" / script), action], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if given:
+        host, _, port = given.split(",")[0].rpartition(":")
+        if not _reachable(host, int(port)):
+            unavailable(f"KAFKA_BOOTSTRAP_SERVERS={given} is not reachable")
+        yield given
+        return
+    if _docker_engine():
+        from testcontainers.community.kafka import KafkaContainer
+
+        with KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft() as kafka:
+            yield kafka.get_bootstrap_server()
+        return
+    started = _local("kafka.sh", "start")
+    if started.returncode != 0:
+        unavailable(f"could not start a local Kafka: {started.stderr[-2000:]}")
+    try:
+        yield f"127.0.0.1:{LOCAL_PORTS['KAFKA_PORT']}"
+    finally:
+        _local("kafka.sh", "stop")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    given = os.environ.get("REDIS_URL")
+    if given:
+        from redis import Redis
+
+        try:
+            Redis.from_url(given, socket_connect_timeout=2).ping()
+        except Exception as exc:
+            unavailable(f"REDIS_URL={given} is not reachable: {exc}")
+        yield given
+        return
+    if _docker_engine():
+        from testcontainers.community.redis import RedisContainer
+
+        with RedisContainer("redis:7") as redis:
+            yield f"redis://{redis.get_container_host_ip()}:{redis.get_exposed_port(6379)}/0"
+        return
+    started = _local("redis.sh", "start")
+    if started.returncode != 0:
+        unavailable(f"could not start a local Redis: {started.stderr[-2000:]}")
+    try:
+        yield f"redis://127.0.0.1:{LOCAL_PORTS['REDIS_PORT']}/0"
+    finally:
+        _local("redis.sh", "stop")
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A topic and Redis-key prefix of this test's own, so tests never see each other's data."""
+    return f"nwtest-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def server_env(kafka_bootstrap: str, redis_url: str, prefix: str) -> dict[str, str]:
+    """Environment for settings classes and service processes under test."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "REDIS_URL": redis_url,
+        "NEWSWATCH_TOPIC_PREFIX": prefix,
+        "NEWSWATCH_TOPIC_PARTITIONS": "2",
+    }
+
+
+@pytest.fixture
+def env_settings(server_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for key, value in server_env.items():
+        monkeypatch.setenv(key, value)
+    return server_env
