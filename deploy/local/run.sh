@@ -33,7 +33,9 @@ cleanup() {
   [ "$started_kafka" = 1 ] && deploy/local/kafka.sh stop || true
   say "stopped. Logs: $LOGS"
 }
-trap cleanup INT TERM EXIT
+# Ctrl-C is the normal way out: clean up and exit 0. Any other exit cleans up too.
+trap 'cleanup; exit 0' INT TERM
+trap cleanup EXIT
 
 started=$(date +%s)
 deploy/local/kafka.sh start

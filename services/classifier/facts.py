@@ -160,7 +160,10 @@ def _casualties(text: str) -> list[Casualty]:
             if 1900 <= count <= 2100 and not m.group("q"):
                 continue  # a year next to "died" is not a death toll
             qualifier = _QUALIFIERS.get((m.group("q") or "").lower(), "exact")
-            found.setdefault((kind, count), Casualty(kind=kind, count=count, qualifier=qualifier, text=m.group(0).strip()))  # type: ignore[arg-type]
+            known = found.get((kind, count))
+            # Headlines round ("kills five"); the body's "at least five" is the careful reading.
+            if known is None or (known.qualifier == "exact" and qualifier != "exact"):
+                found[(kind, count)] = Casualty(kind=kind, count=count, qualifier=qualifier, text=m.group(0).strip())  # type: ignore[arg-type]
     return list(found.values())
 
 

@@ -3,6 +3,7 @@ SMTP sink, printing a line for everything the alerter sends them."""
 
 import json
 import signal
+import sys
 import threading
 from email.message import EmailMessage
 
@@ -10,8 +11,14 @@ from newswatch.demo.feed import DrippingFeed, load_stories
 from newswatch.demo.receivers import HttpServer, Request, Response, SmtpSink
 
 
+_stdout_lock = threading.Lock()
+
+
 def _print(line: str) -> None:
-    print(line, flush=True)
+    # The HTTP and SMTP servers run in threads of their own; one write per line keeps lines whole.
+    with _stdout_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def _on_post(request: Request) -> None:

@@ -1,0 +1,123 @@
+"""The fetcher against a real feed server, Kafka and Redis: publish once, remember across restarts."""
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from newswatch.demo.feed import Story, render_rss
+from newswatch.demo.receivers import HttpServer, Response
+from newswatch.fetcher.feeds import FeedSpec
+from newswatch.fetcher.http import build_client
+from newswatch.fetcher.publish import ItemPublisher
+from newswatch.fetcher.service import Fetcher
+from newswatch.fetcher.settings import FetcherSettings
+from newswatch.fetcher.state import FetcherState
+from newswatch.shared.contracts import NewsItem
+from newswatch.shared.kafka import create_producer, ensure_topics
+from newswatch.shared.redis import create_redis
+from tests.integration.helpers import read_topic
+
+pytestmark = [pytest.mark.kafka, pytest.mark.redis]
+PUBLISHED = datetime(2025, 9, 2, 6, 0, tzinfo=UTC)
+
+
+class FeedServer:
+    def __init__(self) -> None:
+        self.stories = [Story("Shelling kills two in Kherson", "Artillery fire hit a market."),
+                        Story("Harbour festival opens", "Boats and music all weekend.")]
+        self.etag = '"v1"'
+        self.server = HttpServer().start()
+        self.server.routes["/feed.xml"] = self._serve
+        self.requests = 0
+        self.not_modified = 0
+
+    def _serve(self, request):
+        self.requests += 1
+        if request.headers.get("if-none-match") == self.etag:
+            self.not_modified += 1
+            return Response(304)
+        entries = [(f"g{n}", s, PUBLISHED) for n, s in enumerate(self.stories)]
+        return Response(200, render_rss("Local", self.server.url, entries),
+                        {"Content-Type": "application/rss+xml", "ETag": self.etag})
+
+
+@pytest.fixture
+def feed_server():
+    server = FeedServer()
+    yield server
+    server.server.stop()
+
+
+async def make_fetcher(settings, feed_url, producer, redis, client):
+    return Fetcher([FeedSpec(url=feed_url, name="Local")], client,
+                   FetcherState(redis, settings.redis_prefix),
+                   ItemPublisher(producer, settings.topics.items),
+                   concurrency=4, max_body_bytes=1_000_000)
+
+
+async def test_fetcher_publishes_each_entry_once_across_restarts_and_corrections(
+    env_settings, kafka_bootstrap, feed_server
+):
+    settings = FetcherSettings()
+    await ensure_topics(settings, [settings.topics.items])
+    feed_url = f"{feed_server.server.url}/feed.xml"
+    redis = create_redis(settings)
+    for run in range(2):  # a second "process" with fresh clients: a restart
+        producer = create_producer(settings, "test-fetcher")
+        await producer.start()
+        try:
+            async with httpx.AsyncClient() as client:
+                fetcher = await make_fetcher(settings, feed_url, producer, redis, client)
+                await fetcher.run_once()
+                await fetcher.run_once()
+                expected = 2 if run == 0 else 0
+                assert fetcher.counters.get("items_published") == expected
+        finally:
+            await producer.stop()
+    assert feed_server.not_modified >= 2, "the conditional GET with the saved ETag answered 304"
+
+    # The publisher corrects a title: same story id, next revision.
+    feed_server.stories[0] = Story("Shelling kills three in Kherson", "Artillery fire hit a market.")
+    feed_server.etag = '"v2"'
+    producer = create_producer(settings, "test-fetcher")
+    await producer.start()
+    try:
+        async with build_client(settings) as client:
+            fetcher = await make_fetcher(settings, feed_url, producer, redis, client)
+            await fetcher.run_once()
+    finally:
+        await producer.stop()
+        await redis.aclose()
+
+    records = await read_topic(kafka_bootstrap, settings.topics.items, expect=3)
+    items = [NewsItem.model_validate_json(r.value) for r in records]
+    assert len(items) == 3
+    first, update = [i for i in items if "Kherson" in i.title]
+    assert update.id == first.id and (first.revision, update.revision) == (1, 2)
+    assert update.title == "Shelling kills three in Kherson"
+    assert all(r.key == i.id.encode() for r, i in zip(records, items, strict=True))
+
+
+async def test_a_failing_feed_is_counted_and_the_others_still_flow(env_settings, kafka_bootstrap, feed_server):
+    settings = FetcherSettings()
+    await ensure_topics(settings, [settings.topics.items])
+    feed_server.server.routes["/broken.xml"] = lambda _: Response(500, b"oops")
+    feed_server.server.routes["/page.html"] = lambda _: Response(200, b"<html><body>hi</body></html>")
+    redis = create_redis(settings)
+    producer = create_producer(settings, "test-fetcher")
+    await producer.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            fetcher = Fetcher(
+                [FeedSpec(url=f"{feed_server.server.url}{p}") for p in ("/broken.xml", "/page.html", "/feed.xml")],
+                client, FetcherState(redis, settings.redis_prefix),
+                ItemPublisher(producer, settings.topics.items), concurrency=4, max_body_bytes=1_000_000,
+            )
+            await fetcher.run_once()
+    finally:
+        await producer.stop()
+        await redis.aclose()
+    assert fetcher.counters.get("fetch_error.http_status") == 1
+    assert fetcher.counters.get("fetch_error.parse") == 1
+    assert fetcher.counters.get("items_published") == 2
