@@ -38,19 +38,27 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING (default: NEWSWATCH_LOG_LEVEL)")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def command(name: str, help: str, run: Callable[[argparse.Namespace], int | None]) -> argparse.ArgumentParser:
+    def command(
+        name: str, help: str, run: Callable[[argparse.Namespace], int | None]
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.set_defaults(run=run)
         return p
 
     p = command("fetcher", "Poll the configured feeds and publish new items to Kafka.", _fetcher)
-    p.add_argument("--feeds", type=Path, help="feed list (YAML or OPML); default NEWSWATCH_FETCHER_FEEDS_FILE")
+    p.add_argument(
+        "--feeds", type=Path, help="feed list (YAML or OPML); default NEWSWATCH_FETCHER_FEEDS_FILE"
+    )
     p.add_argument("--once", action="store_true", help="poll every feed once, then exit")
     command("classifier", "Run the classifier (a faust worker).", _classifier)
     command("alerter", "Match classified items to subscriptions and deliver alerts.", _alerter)
 
-    p = command("classify", "Classify JSON lines from stdin; one JSON line out per input.", _classify)
-    p.add_argument("--tags-dir", type=Path, help="folder of tag YAML files (default: built-in tags)")
+    p = command(
+        "classify", "Classify JSON lines from stdin; one JSON line out per input.", _classify
+    )
+    p.add_argument(
+        "--tags-dir", type=Path, help="folder of tag YAML files (default: built-in tags)"
+    )
     p = command("tags", "Check tag files and list the tags they define.", _tags)
     p.add_argument("tags_dir", nargs="?", type=Path, help="folder of tag YAML files")
 
@@ -65,14 +73,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--team", default="default")
     p.add_argument("--tags", default="", help="comma-separated tags; alert on any of them")
     p.add_argument("--min-confidence", type=float, default=0.0)
-    p.add_argument("--channel", action="append", default=[], metavar="KIND[:TARGET]",
-                   help="console, slack:URL, webhook:URL, email:ADDRESS (repeatable)")
+    p.add_argument(
+        "--channel",
+        action="append",
+        default=[],
+        metavar="KIND[:TARGET]",
+        help="console, slack:URL, webhook:URL, email:ADDRESS (repeatable)",
+    )
 
     p = command("schemas", "Write the JSON Schema files, or check they match the models.", _schemas)
     p.add_argument("action", choices=["export", "check"])
     p.add_argument("--dir", type=Path, help="output folder (default: shared/schemas)")
 
-    p = command("demo-servers", "Serve the demo feed and local Slack, webhook and SMTP sinks.", _demo)
+    p = command(
+        "demo-servers", "Serve the demo feed and local Slack, webhook and SMTP sinks.", _demo
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--http-port", type=int, default=18080)
     p.add_argument("--smtp-port", type=int, default=18025)
@@ -120,8 +135,10 @@ def _classify(args: argparse.Namespace) -> int:
 def _tags(args: argparse.Namespace) -> None:
     classifier = _load_classifier(args.tags_dir)
     for definition in classifier.definitions:  # type: ignore[attr-defined]
-        print(f"{definition.tag:24} {len(definition.rules):3} rules {len(definition.vetoes):3} vetoes"
-              f"  threshold {definition.threshold}")
+        print(
+            f"{definition.tag:24} {len(definition.rules):3} rules {len(definition.vetoes):3} vetoes"
+            f"  threshold {definition.threshold}"
+        )
 
 
 def _topics(args: argparse.Namespace) -> None:

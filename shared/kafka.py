@@ -1,13 +1,13 @@
 """Thin aiokafka helpers: the producer every stage uses, and topic creation."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
-
 from newswatch.shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,9 @@ async def ensure_topics(
             )
             for name in wanted
         ]
-        try:
+        # Another service may win the race to create a topic; it exists, which is all we need.
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new)
-        except TopicAlreadyExistsError:
-            pass  # another service won the race; the topic is there, which is all we need
         return wanted
     finally:
         await admin.close()

@@ -1,8 +1,7 @@
 """The Redis client every stage uses."""
 
-from redis.asyncio import Redis
-
 from newswatch.shared.settings import CommonSettings
+from redis.asyncio import Redis
 
 
 def create_redis(settings: CommonSettings) -> Redis:

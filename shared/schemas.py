@@ -7,8 +7,6 @@ validate our topics without Python; a test fails when they drift from the models
 import json
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from newswatch.shared.contracts import (
     SCHEMA_VERSION,
     ClassifiedItem,
@@ -17,6 +15,7 @@ from newswatch.shared.contracts import (
     NewsItem,
     Subscription,
 )
+from pydantic import BaseModel
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 MAJOR = SCHEMA_VERSION.split(".")[0]

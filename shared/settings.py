@@ -4,10 +4,9 @@ Each service extends :class:`CommonSettings` with its own class (``FetcherSettin
 ``ClassifierSettings``, ``AlerterSettings``); every variable is listed in the README.
 """
 
+from newswatch.shared.topics import Topics
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from newswatch.shared.topics import Topics
 
 
 class CommonSettings(BaseSettings):
@@ -23,9 +22,7 @@ class CommonSettings(BaseSettings):
         pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$",
     )
     topic_partitions: int = Field(default=4, ge=1, validation_alias="NEWSWATCH_TOPIC_PARTITIONS")
-    topic_replication: int = Field(
-        default=1, ge=1, validation_alias="NEWSWATCH_TOPIC_REPLICATION"
-    )
+    topic_replication: int = Field(default=1, ge=1, validation_alias="NEWSWATCH_TOPIC_REPLICATION")
     log_level: str = Field(default="INFO", validation_alias="NEWSWATCH_LOG_LEVEL")
 
     @property

@@ -8,8 +8,32 @@ import re
 from html.parser import HTMLParser
 
 _BLOCK_TAGS = frozenset(
-    "p br div li ul ol tr td th h1 h2 h3 h4 h5 h6 blockquote section article figure "
-    "figcaption header footer pre table".split()
+    [
+        "p",
+        "br",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "td",
+        "th",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "section",
+        "article",
+        "figure",
+        "figcaption",
+        "header",
+        "footer",
+        "pre",
+        "table",
+    ]
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg"})
 _WS = re.compile(r"\s+")

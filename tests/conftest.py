@@ -58,8 +58,13 @@ def _docker_engine() -> bool:
 
 def _local(script: str, action: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **LOCAL_PORTS, "NEWSWATCH_RUN_DIR": str(TEST_RUN_DIR)}
-    return subprocess.run([str(ROOT / "deploy/local" / script), action], env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(ROOT / "deploy/local" / script), action],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="session")

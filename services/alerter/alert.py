@@ -5,7 +5,12 @@ from datetime import datetime
 
 from newswatch.shared.contracts import ClassifiedItem, Facts, TagHit
 
-_QUALIFIER_WORDS = {"at_least": "at least ", "more_than": "over ", "about": "about ", "up_to": "up to "}
+_QUALIFIER_WORDS = {
+    "at_least": "at least ",
+    "more_than": "over ",
+    "about": "about ",
+    "up_to": "up to ",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +58,29 @@ class Alert:
 def describe_facts(facts: Facts) -> list[str]:
     lines = []
     if facts.places:
-        lines.append("Places: " + ", ".join(
-            f"{p.name} ({p.country_code})" if p.country_code else p.name for p in facts.places[:6]))
+        lines.append(
+            "Places: "
+            + ", ".join(
+                f"{p.name} ({p.country_code})" if p.country_code else p.name
+                for p in facts.places[:6]
+            )
+        )
     if facts.casualties:
-        lines.append("Casualties: " + ", ".join(
-            f"{_QUALIFIER_WORDS.get(c.qualifier, '')}{c.count} {c.kind}" for c in facts.casualties))
+        lines.append(
+            "Casualties: "
+            + ", ".join(
+                f"{_QUALIFIER_WORDS.get(c.qualifier, '')}{c.count} {c.kind}"
+                for c in facts.casualties
+            )
+        )
     if facts.money:
-        lines.append("Amounts: " + ", ".join(
-            f"{_QUALIFIER_WORDS.get(m.qualifier, '')}{_money(m.value)} {m.currency}" for m in facts.money))
+        lines.append(
+            "Amounts: "
+            + ", ".join(
+                f"{_QUALIFIER_WORDS.get(m.qualifier, '')}{_money(m.value)} {m.currency}"
+                for m in facts.money
+            )
+        )
     roled = [a for a in facts.actors if a.role]
     if roled:
         lines.append("Actors: " + ", ".join(f"{a.name} ({a.role})" for a in roled[:6]))

@@ -4,13 +4,12 @@ import argparse
 import json
 import sys
 
-from pydantic import ValidationError
-
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.subscriptions import SubscriptionStore
 from newswatch.shared.contracts import ChannelTarget, Subscription
 from newswatch.shared.redis import create_redis
+from pydantic import ValidationError
 
 
 def parse_channel(spec: str) -> ChannelTarget:
@@ -37,7 +36,9 @@ async def run_subscriptions(args: argparse.Namespace) -> int:
         if args.action == "add":
             try:
                 sub = Subscription(
-                    id=args.id, name=args.name, team=args.team,
+                    id=args.id,
+                    name=args.name,
+                    team=args.team,
                     tags=[t.strip() for t in args.tags.split(",") if t.strip()],
                     min_confidence=args.min_confidence,
                     channels=[parse_channel(c) for c in args.channel],
@@ -61,9 +62,11 @@ async def run_subscriptions(args: argparse.Namespace) -> int:
             return 0 if removed else 1
         for d in await DeliveryLedger(redis, settings.redis_prefix).recent(args.id):
             last = d.attempts[-1] if d.attempts else None
-            print(f"{d.finished_at:%Y-%m-%d %H:%M:%S} {d.status.value:9} {d.channel:8} "
-                  f"attempts={len(d.attempts)} item={d.item_id[:12]} "
-                  f"{(last.error or '') if last else ''}")
+            print(
+                f"{d.finished_at:%Y-%m-%d %H:%M:%S} {d.status.value:9} {d.channel:8} "
+                f"attempts={len(d.attempts)} item={d.item_id[:12]} "
+                f"{(last.error or '') if last else ''}"
+            )
         return 0
     finally:
         await redis.aclose()

@@ -37,10 +37,19 @@ async def deliver(
         try:
             await channel.send(alert, target)
         except DeliveryError as exc:
-            attempts.append(DeliveryAttempt(ok=False, error=str(exc), status_code=exc.status_code,
-                                            duration_ms=_ms(started)))
-            log.warning("delivery %s to %s attempt %d/%d failed: %s", alert.delivery_id,
-                        channel.mask(target), n, max_attempts, exc)
+            attempts.append(
+                DeliveryAttempt(
+                    ok=False, error=str(exc), status_code=exc.status_code, duration_ms=_ms(started)
+                )
+            )
+            log.warning(
+                "delivery %s to %s attempt %d/%d failed: %s",
+                alert.delivery_id,
+                channel.mask(target),
+                n,
+                max_attempts,
+                exc,
+            )
             if not exc.retryable or n == max_attempts:
                 break
             await sleep(backoff_delay(n, backoff_base, backoff_max, exc.retry_after))
@@ -50,9 +59,16 @@ async def deliver(
             break
     item = alert.item.item
     return Delivery(
-        id=alert.delivery_id, subscription_id=alert.subscription_id, team=team, item_id=item.id,
-        item_revision=item.revision, channel=target.kind, target=channel.mask(target),
-        tags=[h.tag for h in alert.hits], status=status, attempts=attempts,
+        id=alert.delivery_id,
+        subscription_id=alert.subscription_id,
+        team=team,
+        item_id=item.id,
+        item_revision=item.revision,
+        channel=target.kind,
+        target=channel.mask(target),
+        tags=[h.tag for h in alert.hits],
+        status=status,
+        attempts=attempts,
         created_at=attempts[0].at if attempts else alert.item.classified_at,
     )
 

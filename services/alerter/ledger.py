@@ -8,16 +8,17 @@ Keys (``{prefix}:alerter:...``):
 
 import hashlib
 
-from redis.asyncio import Redis
-
 from newswatch.shared.contracts import Delivery
+from redis.asyncio import Redis
 
 LOG_LENGTH = 1000
 
 
 def delivery_id(subscription_id: str, item_id: str, destination_key: str) -> str:
     """One id per (subscription, story, destination): the unit of "once"."""
-    return hashlib.sha256(f"{subscription_id}\x1f{item_id}\x1f{destination_key}".encode()).hexdigest()[:32]
+    return hashlib.sha256(
+        f"{subscription_id}\x1f{item_id}\x1f{destination_key}".encode()
+    ).hexdigest()[:32]
 
 
 class DeliveryLedger:

@@ -1,17 +1,16 @@
 """Composition root: builds the real adapters and runs the alerter."""
 
-import asyncio
 import logging
 
 import httpx
 from aiokafka import AIOKafkaConsumer
-
 from newswatch.alerter.channels import build_channels
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.service import Alerter
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.subscriptions import SubscriptionStore
 from newswatch.shared.kafka import create_producer, ensure_topics, start_with_retry
+from newswatch.shared.lifecycle import run_service
 from newswatch.shared.redis import create_redis
 
 log = logging.getLogger("newswatch.alerter")
@@ -19,8 +18,15 @@ log = logging.getLogger("newswatch.alerter")
 
 async def run(settings: AlerterSettings) -> None:
     topics = settings.topics
-    await ensure_topics(settings, [topics.classified, topics.deliveries,
-                                   topics.dead_letter("classified"), topics.dead_letter("deliveries")])
+    await ensure_topics(
+        settings,
+        [
+            topics.classified,
+            topics.deliveries,
+            topics.dead_letter("classified"),
+            topics.dead_letter("deliveries"),
+        ],
+    )
     redis = create_redis(settings)
     producer = create_producer(settings, "newswatch-alerter")
     consumer = AIOKafkaConsumer(
@@ -35,10 +41,15 @@ async def run(settings: AlerterSettings) -> None:
     )
     await start_with_retry(producer, "alerter producer")
     await start_with_retry(consumer, "alerter consumer")
-    client = httpx.AsyncClient(timeout=settings.http_timeout_seconds, follow_redirects=False,
-                               headers={"User-Agent": "newswatch-alerter/0.1"})
+    client = httpx.AsyncClient(
+        timeout=settings.http_timeout_seconds,
+        follow_redirects=False,
+        headers={"User-Agent": "newswatch-alerter/0.1"},
+    )
     alerter = Alerter(
-        settings, consumer, producer,
+        settings,
+        consumer,
+        producer,
         SubscriptionStore(redis, settings.redis_prefix),
         DeliveryLedger(redis, settings.redis_prefix),
         build_channels(settings, client),
@@ -55,8 +66,4 @@ async def run(settings: AlerterSettings) -> None:
 
 
 def main(settings: AlerterSettings | None = None) -> None:
-    settings = settings or AlerterSettings()
-    try:
-        asyncio.run(run(settings))
-    except KeyboardInterrupt:
-        pass
+    run_service(run(settings or AlerterSettings()))

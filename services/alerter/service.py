@@ -10,8 +10,6 @@ import logging
 import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from pydantic import ValidationError
-
 from newswatch.alerter.alert import Alert
 from newswatch.alerter.channels import Channel
 from newswatch.alerter.delivery import deliver
@@ -29,6 +27,7 @@ from newswatch.shared.contracts import (
     Subscription,
 )
 from newswatch.shared.observability import Counters
+from pydantic import ValidationError
 
 log = logging.getLogger("newswatch.alerter")
 
@@ -109,48 +108,71 @@ class Alerter:
             return
         done = await self._ledger.delivered([p[3] for p in planned])
         self.counters.inc("skipped_already_delivered", sum(1 for p in planned if p[3] in done))
-        await asyncio.gather(*(
-            self._deliver(sub, Alert(did, sub.id, item, hits), target)
-            for sub, hits, target, did in planned if did not in done
-        ))
+        await asyncio.gather(
+            *(
+                self._deliver(sub, Alert(did, sub.id, item, hits), target)
+                for sub, hits, target, did in planned
+                if did not in done
+            )
+        )
 
     async def _deliver(self, sub: Subscription, alert: Alert, target: ChannelTarget) -> None:
         async with self._slots:
             channel = self._channels.get(target.kind)
             if channel is None:
-                delivery = _undeliverable(sub, alert, target, f"no channel plugin named {target.kind!r}")
+                delivery = _undeliverable(
+                    sub, alert, target, f"no channel plugin named {target.kind!r}"
+                )
             else:
                 delivery = await deliver(
-                    channel, alert, target, team=sub.team,
+                    channel,
+                    alert,
+                    target,
+                    team=sub.team,
                     max_attempts=self._settings.max_attempts,
                     backoff_base=self._settings.backoff_base_seconds,
                     backoff_max=self._settings.backoff_max_seconds,
                 )
         await self._ledger.record(delivery)
         topics = self._settings.topics
-        await self._producer.send_and_wait(topics.deliveries, delivery.to_json_bytes(), key=delivery.id.encode())
+        await self._producer.send_and_wait(
+            topics.deliveries, delivery.to_json_bytes(), key=delivery.id.encode()
+        )
         self.counters.inc(f"delivery_{delivery.status.value}.{target.kind}")
         if delivery.status is DeliveryStatus.FAILED:
             reason = delivery.attempts[-1].error if delivery.attempts else "no attempt"
             letter = DeadLetter(
-                service="alerter", source_topic=topics.classified, key=delivery.id,
-                error_kind="delivery_failed", error=f"{len(delivery.attempts)} attempt(s): {reason}",
+                service="alerter",
+                source_topic=topics.classified,
+                key=delivery.id,
+                error_kind="delivery_failed",
+                error=f"{len(delivery.attempts)} attempt(s): {reason}",
                 payload=delivery.model_dump_json(),
             )
-            await self._producer.send_and_wait(topics.dead_letter("deliveries"), letter.to_json_bytes(),
-                                               key=delivery.id.encode())
+            await self._producer.send_and_wait(
+                topics.dead_letter("deliveries"), letter.to_json_bytes(), key=delivery.id.encode()
+            )
 
     async def _dead_letter_message(self, record: ConsumerRecord, exc: ValidationError) -> None:
         self.counters.inc("dead_lettered.invalid_classified_item")
         first = exc.errors()[0]
         letter = DeadLetter(
-            service="alerter", source_topic=record.topic, partition=record.partition,
-            offset=record.offset, key=record.key.decode("utf-8", "replace") if record.key else None,
+            service="alerter",
+            source_topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key.decode("utf-8", "replace") if record.key else None,
             error_kind="invalid_classified_item",
             error=f"{'.'.join(map(str, first['loc'])) or 'message'}: {first['msg']}",
             payload=(record.value or b"").decode("utf-8", "replace"),
         )
-        log.warning("dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, letter.error)
+        log.warning(
+            "dead-lettering %s[%d]@%d: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            letter.error,
+        )
         await self._producer.send_and_wait(
             self._settings.topics.dead_letter("classified"), letter.to_json_bytes(), key=record.key
         )
@@ -159,7 +181,14 @@ class Alerter:
 def _undeliverable(sub: Subscription, alert: Alert, target: ChannelTarget, reason: str) -> Delivery:
     item = alert.item.item
     return Delivery(
-        id=alert.delivery_id, subscription_id=sub.id, team=sub.team, item_id=item.id,
-        item_revision=item.revision, channel=target.kind, target="…", tags=[h.tag for h in alert.hits],
-        status=DeliveryStatus.FAILED, attempts=[DeliveryAttempt(ok=False, error=reason)],
+        id=alert.delivery_id,
+        subscription_id=sub.id,
+        team=sub.team,
+        item_id=item.id,
+        item_revision=item.revision,
+        channel=target.kind,
+        target="…",
+        tags=[h.tag for h in alert.hits],
+        status=DeliveryStatus.FAILED,
+        attempts=[DeliveryAttempt(ok=False, error=reason)],
     )

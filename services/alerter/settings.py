@@ -1,14 +1,15 @@
+from newswatch.shared.settings import CommonSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
-
-from newswatch.shared.settings import CommonSettings
 
 
 class AlerterSettings(CommonSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSWATCH_ALERTER_", extra="ignore")
 
     group_id: str = Field(default="", description="Consumer group; '<prefix>-alerter' when unset.")
-    max_attempts: int = Field(default=5, ge=1, description="Delivery attempts before dead-lettering.")
+    max_attempts: int = Field(
+        default=5, ge=1, description="Delivery attempts before dead-lettering."
+    )
     backoff_base_seconds: float = Field(default=1.0, ge=0.0)
     backoff_max_seconds: float = Field(default=60.0, ge=0.0)
     http_timeout_seconds: float = Field(default=10.0, gt=0.0)

@@ -1,9 +1,8 @@
 """Subscriptions kept in Redis (append-only persistence), with a version that bumps on change."""
 
-from redis.asyncio import Redis
-
 from newswatch.alerter.channels import validate_target
 from newswatch.shared.contracts import Subscription
+from redis.asyncio import Redis
 
 
 class SubscriptionStore:
@@ -34,7 +33,9 @@ class SubscriptionStore:
 
     async def all(self) -> list[Subscription]:
         raw = await self._redis.hgetall(self._key)
-        return sorted((Subscription.model_validate_json(v) for v in raw.values()), key=lambda s: s.id)
+        return sorted(
+            (Subscription.model_validate_json(v) for v in raw.values()), key=lambda s: s.id
+        )
 
     async def version(self) -> int:
         return int(await self._redis.get(self._version_key) or 0)

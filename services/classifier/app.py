@@ -3,7 +3,6 @@
 import logging
 
 import faust
-
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.routing import route_item
 from newswatch.classifier.settings import ClassifierSettings
@@ -35,21 +34,30 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
         name: app.topic(name, key_serializer="raw", value_serializer="raw")
         for name in (topics.classified, *(topics.tag(t) for t in classifier.tags))
     }
-    dead_letters = app.topic(topics.dead_letter("items"), key_serializer="raw", value_serializer="raw")
+    dead_letters = app.topic(
+        topics.dead_letter("items"), key_serializer="raw", value_serializer="raw"
+    )
 
     @app.agent(items, name="classify-items")
     async def classify_items(stream: faust.StreamT) -> None:
         async for event in stream.events():
             message = event.message
             routed = route_item(
-                message.value, classifier, topics,
-                source_topic=message.topic, partition=message.partition, offset=message.offset,
+                message.value,
+                classifier,
+                topics,
+                source_topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
             )
             if routed.dead_letter is not None:
                 counters.inc(f"dead_lettered.{routed.dead_letter.error_kind}")
                 log.warning(
-                    "dead-lettering %s[%s]@%s: %s", message.topic, message.partition,
-                    message.offset, routed.dead_letter.error,
+                    "dead-lettering %s[%s]@%s: %s",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    routed.dead_letter.error,
                 )
                 await dead_letters.send(key=message.key, value=routed.dead_letter.to_json_bytes())
                 continue
@@ -59,7 +67,11 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
             for tag in routed.tags:
                 counters.inc(f"tagged.{tag}")
             if routed.tags:
-                log.info("item %s tagged %s", message.key.decode() if message.key else "?", ",".join(routed.tags))
+                log.info(
+                    "item %s tagged %s",
+                    message.key.decode() if message.key else "?",
+                    ",".join(routed.tags),
+                )
 
     @app.timer(interval=60.0)
     async def report() -> None:

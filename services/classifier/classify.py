@@ -19,7 +19,9 @@ class Classification:
 
 
 class Classifier:
-    def __init__(self, definitions: Sequence[TagDefinition], gazetteer: Gazetteer | None = None) -> None:
+    def __init__(
+        self, definitions: Sequence[TagDefinition], gazetteer: Gazetteer | None = None
+    ) -> None:
         self.definitions = list(definitions)
         self._facts = FactExtractor(gazetteer or Gazetteer.load_default())
         # The version names the rules too, so a consumer can tell which tagging it got.
@@ -34,8 +36,9 @@ class Classifier:
     def tags(self) -> list[str]:
         return [d.tag for d in self.definitions]
 
-    def classify(self, title: str, summary: str = "", language: str | None = None,
-                 published: object = None) -> Classification:
+    def classify(
+        self, title: str, summary: str = "", language: str | None = None, published: object = None
+    ) -> Classification:
         hits = evaluate(self.definitions, title, summary, language)
         evidence = [e for hit in hits for e in hit.evidence]
         facts = self._facts.extract(title, summary, evidence, published)  # type: ignore[arg-type]

@@ -22,7 +22,9 @@ def evaluate(
         evidence, weights = _evidence_for(definition, fields, language)
         confidence = _noisy_or(weights.values())
         if evidence and confidence >= definition.threshold:
-            hits.append(TagHit(tag=definition.tag, confidence=round(confidence, 3), evidence=evidence))
+            hits.append(
+                TagHit(tag=definition.tag, confidence=round(confidence, 3), evidence=evidence)
+            )
     return hits
 
 
@@ -62,7 +64,11 @@ def _surviving_matches(rule: Rule, vetoes: list, sentence: str) -> list[tuple[in
     if not vetoes:
         return matches
     vetoed = [(v, [m.span() for m in v.pattern.finditer(sentence)]) for v in vetoes]
-    return [span for span in matches if not any(_cancels(v.near, veto_spans, span) for v, veto_spans in vetoed)]
+    return [
+        span
+        for span in matches
+        if not any(_cancels(v.near, veto_spans, span) for v, veto_spans in vetoed)
+    ]
 
 
 def _cancels(near: int | None, veto_spans: list[tuple[int, int]], span: tuple[int, int]) -> bool:

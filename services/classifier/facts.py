@@ -35,7 +35,15 @@ _CASUALTY_BEFORE = re.compile(
     rf"\b(?P<v>kill(?:ed|ing|s)|wound(?:ed|ing|s)|injur(?:ed|ing|es))\s+{_QUAL}{_NUM}\b(?!\s*(?:%|per ?cent|million|billion))",
     re.IGNORECASE,
 )
-_CURRENCY_SYMBOLS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₴": "UAH", "₽": "RUB"}
+_CURRENCY_SYMBOLS = {
+    "$": "USD",
+    "us$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₴": "UAH",
+    "₽": "RUB",
+}
 _CURRENCY_WORDS = {
     "usd": "USD", "dollar": "USD", "dollars": "USD", "eur": "EUR", "euro": "EUR", "euros": "EUR",
     "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "ruble": "RUB", "rubles": "RUB",
@@ -61,11 +69,32 @@ _WEAPONS = [
     ("tank", r"tanks?"), ("fighter jet", r"fighter jets?|f-16s?|f-35s?|warplanes?"),
 ]  # fmt: skip
 _WEAPON_PATTERNS = [(name, re.compile(rf"\b(?:{p})\b", re.IGNORECASE)) for name, p in _WEAPONS]
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        1,
+    )
+}
 _DATE = re.compile(
-    r"\bon\s+(?:(?P<m1>" + "|".join(_MONTHS) + r")\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>"
-    + "|".join(_MONTHS) + r"))(?:,?\s+(?P<y>(?:19|20)\d{2}))?\b",
+    r"\bon\s+(?:(?P<m1>"
+    + "|".join(_MONTHS)
+    + r")\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>"
+    + "|".join(_MONTHS)
+    + r"))(?:,?\s+(?P<y>(?:19|20)\d{2}))?\b",
     re.IGNORECASE,
 )
 _PERSON = re.compile(
@@ -106,7 +135,8 @@ class FactExtractor:
             if name.kind == "bloc" or name.is_adjective:
                 continue
             places.setdefault(
-                name.canonical, Place(name=name.canonical, country_code=name.country_code, kind=name.kind)  # type: ignore[arg-type]
+                name.canonical,
+                Place(name=name.canonical, country_code=name.country_code, kind=name.kind),  # type: ignore[arg-type]
             )
         return list(places.values())
 
@@ -118,13 +148,23 @@ class FactExtractor:
                 end = offset + len(sentence)
                 # The sentence's first trigger is its main event; later ones ("... to protest")
                 # usually restate it.
-                main = min((e for e in triggers if offset <= e.start < end), key=lambda e: e.start, default=None)
+                main = min(
+                    (e for e in triggers if offset <= e.start < end),
+                    key=lambda e: e.start,
+                    default=None,
+                )
                 for start, _, name in self._gazetteer.find(sentence):
                     if name.kind in {"country", "bloc"}:
                         role = _role_at(offset + start, main)
-                        _add_actor(actors, Actor(
-                            name=name.canonical, kind="bloc" if name.kind == "bloc" else "state",
-                            role=role, country_code=name.country_code))
+                        _add_actor(
+                            actors,
+                            Actor(
+                                name=name.canonical,
+                                kind="bloc" if name.kind == "bloc" else "state",
+                                role=role,
+                                country_code=name.country_code,
+                            ),
+                        )
                 for match in _PERSON.finditer(sentence):
                     role = _role_at(offset + match.start("name"), main)
                     _add_actor(actors, Actor(name=match.group("name"), kind="person", role=role))
@@ -163,7 +203,9 @@ def _casualties(text: str) -> list[Casualty]:
             known = found.get((kind, count))
             # Headlines round ("kills five"); the body's "at least five" is the careful reading.
             if known is None or (known.qualifier == "exact" and qualifier != "exact"):
-                found[(kind, count)] = Casualty(kind=kind, count=count, qualifier=qualifier, text=m.group(0).strip())  # type: ignore[arg-type]
+                found[(kind, count)] = Casualty(
+                    kind=kind, count=count, qualifier=qualifier, text=m.group(0).strip()
+                )  # type: ignore[arg-type]
     return list(found.values())
 
 
@@ -174,9 +216,16 @@ def _money(text: str) -> list[MoneyAmount]:
             currency = table.get(m.group("c").lower())
             if currency is None:
                 continue
-            value = float(m.group("n").replace(",", "")) * _MULTIPLIERS.get((m.group("m") or "").lower(), 1)
+            value = float(m.group("n").replace(",", "")) * _MULTIPLIERS.get(
+                (m.group("m") or "").lower(), 1
+            )
             qualifier = _QUALIFIERS.get((m.group("q") or "").lower(), "exact")
-            found.setdefault((value, currency), MoneyAmount(value=value, currency=currency, qualifier=qualifier, text=m.group(0).strip()))  # type: ignore[arg-type]
+            found.setdefault(
+                (value, currency),
+                MoneyAmount(
+                    value=value, currency=currency, qualifier=qualifier, text=m.group(0).strip()
+                ),
+            )  # type: ignore[arg-type]
     return list(found.values())
 
 

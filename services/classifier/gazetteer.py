@@ -37,6 +37,7 @@ class Gazetteer:
         doc = yaml.safe_load(text)
         names: dict[str, Name] = {}
         for code, forms in doc.get("countries", {}).items():
+            _check_code(code, f"countries: {forms}")
             canonical = forms["names"][0]
             for form in forms["names"]:
                 names[form] = Name(canonical, "country", code)
@@ -44,9 +45,16 @@ class Gazetteer:
                 names[form] = Name(canonical, "country", code, is_adjective=True)
         for kind, section in (("city", "cities"), ("region", "regions")):
             for form, code in (doc.get(section) or {}).items():
+                if code is not None:
+                    _check_code(code, f"{section}: {form}")
                 names[form] = Name(form, kind, code)
         for bloc, forms in (doc.get("blocs") or {}).items():
             for form in forms:
                 names[form] = Name(bloc, "bloc", None)
         return cls(names)
 
+
+def _check_code(code: object, where: str) -> None:
+    # YAML reads a bare NO (Norway) as false: quote such codes in gazetteer.yaml.
+    if not (isinstance(code, str) and re.fullmatch(r"[A-Z]{2}", code)):
+        raise ValueError(f"gazetteer: {where}: country code {code!r} is not ISO 3166-1 alpha-2")

@@ -26,7 +26,6 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-
 from newswatch.shared.topics import TAG_NAME
 
 DEFAULT_THRESHOLD = 0.5
@@ -83,7 +82,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def parse_tag_file(text: str, source: str) -> TagDefinition:
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        doc = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         raise TagFileError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict):
@@ -131,7 +130,11 @@ def _compile(node: dict, key: str, where: _Where, required: bool = True) -> re.P
         return None
     if isinstance(patterns, str):
         patterns = [patterns]
-    if not isinstance(patterns, list) or not patterns or not all(isinstance(p, str) for p in patterns):
+    if (
+        not isinstance(patterns, list)
+        or not patterns
+        or not all(isinstance(p, str) for p in patterns)
+    ):
         raise where.error(node, f"'{key}' must be a pattern or a non-empty list of patterns")
     for p in patterns:
         try:

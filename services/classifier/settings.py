@@ -1,9 +1,8 @@
 from pathlib import Path
 
+from newswatch.shared.settings import CommonSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-
-from newswatch.shared.settings import CommonSettings
 
 
 class ClassifierSettings(CommonSettings):
@@ -12,7 +11,9 @@ class ClassifierSettings(CommonSettings):
     tags_dir: Path | None = Field(
         default=None, description="Folder of tag YAML files; the built-in four when unset."
     )
-    group_id: str = Field(default="", description="Consumer group; '<prefix>-classifier' when unset.")
+    group_id: str = Field(
+        default="", description="Consumer group; '<prefix>-classifier' when unset."
+    )
 
     @property
     def app_id(self) -> str:

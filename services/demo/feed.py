@@ -25,9 +25,7 @@ def load_stories() -> list[Story]:
     ]
 
 
-def render_rss(
-    title: str, link: str, entries: list[tuple[str, Story, datetime]]
-) -> bytes:
+def render_rss(title: str, link: str, entries: list[tuple[str, Story, datetime]]) -> bytes:
     """entries: (guid, story, published) triples, newest first as feeds usually are."""
     items = "".join(
         "<item>"
@@ -53,8 +51,15 @@ class DrippingFeed:
     fetcher's memory of earlier runs stays intact.
     """
 
-    def __init__(self, stories: list[Story], *, first: int = 3, every: float = 3.0,
-                 run_id: str | None = None, link: str = "http://127.0.0.1") -> None:
+    def __init__(
+        self,
+        stories: list[Story],
+        *,
+        first: int = 3,
+        every: float = 3.0,
+        run_id: str | None = None,
+        link: str = "http://127.0.0.1",
+    ) -> None:
         self._stories = stories
         self._first = first
         self._every = every

@@ -42,9 +42,12 @@ class HttpServer:
         class Handler(BaseHTTPRequestHandler):
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                request = Request(self.command, self.path.split("?", 1)[0],
-                                  {k.lower(): v for k, v in self.headers.items()},
-                                  self.rfile.read(length) if length else b"")
+                request = Request(
+                    self.command,
+                    self.path.split("?", 1)[0],
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length) if length else b"",
+                )
                 response = server._dispatch(request)
                 self.send_response(response.status)
                 for name, value in response.headers.items():
@@ -53,7 +56,7 @@ class HttpServer:
                 self.end_headers()
                 self.wfile.write(response.body)
 
-            do_GET = do_POST = _handle  # noqa: N815 - http.server's naming
+            do_GET = do_POST = _handle
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -96,7 +99,7 @@ class _Recorder:
     def __init__(self, sink: "SmtpSink") -> None:
         self._sink = sink
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         message = message_from_bytes(envelope.original_content or b"", policy=policy.default)
         self._sink._record(message, list(envelope.rcpt_tos))  # type: ignore[arg-type]
         return "250 Message accepted for delivery"

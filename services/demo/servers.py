@@ -10,7 +10,6 @@ from email.message import EmailMessage
 from newswatch.demo.feed import DrippingFeed, load_stories
 from newswatch.demo.receivers import HttpServer, Request, Response, SmtpSink
 
-
 _stdout_lock = threading.Lock()
 
 
@@ -51,8 +50,10 @@ def main(host: str, http_port: int, smtp_port: int, drip_seconds: float) -> None
     smtp.on_message = _on_mail
     http.start()
     smtp.start()
-    _print(f"[demo] feed {http.url}/feed.xml · slack {http.url}/slack · "
-           f"webhook {http.url}/webhook · smtp {host}:{smtp.port}")
+    _print(
+        f"[demo] feed {http.url}/feed.xml · slack {http.url}/slack · "
+        f"webhook {http.url}/webhook · smtp {host}:{smtp.port}"
+    )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

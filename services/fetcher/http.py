@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 import httpx
-
 from newswatch.fetcher.settings import FetcherSettings
 
 

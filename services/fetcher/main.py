@@ -1,6 +1,5 @@
 """Composition root: builds the real adapters and runs the fetcher."""
 
-import asyncio
 import logging
 
 from newswatch.fetcher.feeds import load_feed_list
@@ -10,6 +9,7 @@ from newswatch.fetcher.service import Fetcher
 from newswatch.fetcher.settings import FetcherSettings
 from newswatch.fetcher.state import FetcherState
 from newswatch.shared.kafka import create_producer, ensure_topics, start_with_retry
+from newswatch.shared.lifecycle import run_service
 from newswatch.shared.redis import create_redis
 
 log = logging.getLogger("newswatch.fetcher")
@@ -48,8 +48,4 @@ async def run(settings: FetcherSettings) -> None:
 
 
 def main(settings: FetcherSettings | None = None) -> None:
-    settings = settings or FetcherSettings()
-    try:
-        asyncio.run(run(settings))
-    except KeyboardInterrupt:
-        pass
+    run_service(run(settings or FetcherSettings()))

@@ -7,8 +7,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from newswatch.fetcher.entries import RawEntry, RawFeed
 from newswatch.fetcher.feeds import FeedSpec
-from newswatch.shared.text import clean_text
 from newswatch.shared.contracts import NewsItem
+from newswatch.shared.text import clean_text
 
 # Query parameters that only track the reader; dropping them lets the same
 # article reached through different campaigns keep one identity.
@@ -33,7 +33,11 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         return url or None
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING_PARAMS.match(k)
+        ]
     )
     netloc = parts.netloc.lower()
     if netloc.endswith(":80") and parts.scheme == "http":

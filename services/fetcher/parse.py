@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import feedparser
-
 from newswatch.fetcher.entries import RawEntry, RawFeed
 
 
@@ -30,8 +29,9 @@ def parse_xml_feed(body: bytes, content_type: str | None = None, url: str | None
     headers = {"content-type": content_type} if content_type else {}
     if not body.strip():
         raise FeedParseError("empty body")
-    doc = feedparser.parse(body, response_headers=headers, sanitize_html=False,
-                           resolve_relative_uris=False)
+    doc = feedparser.parse(
+        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     if not doc.get("version") and not doc.entries:
         reason = doc.get("bozo_exception") or "no RSS, Atom or RDF root element"
         raise FeedParseError(f"not a feed: {reason}")
@@ -50,8 +50,11 @@ def _entry_from_feedparser(entry: dict) -> RawEntry:
     if not summary and entry.get("content"):
         summary = entry["content"][0].get("value", "")
     # dict.get, not entry.get: feedparser's own lookup maps missing dates with a DeprecationWarning.
-    parsed = (dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
-              or dict.get(entry, "created_parsed"))
+    parsed = (
+        dict.get(entry, "published_parsed")
+        or dict.get(entry, "updated_parsed")
+        or dict.get(entry, "created_parsed")
+    )
     return RawEntry(
         title=entry.get("title", ""),
         summary=summary,
@@ -89,7 +92,9 @@ def parse_json_feed(body: bytes) -> RawFeed:
         entries.append(
             RawEntry(
                 title=str(raw.get("title") or ""),
-                summary=str(raw.get("summary") or raw.get("content_html") or raw.get("content_text") or ""),
+                summary=str(
+                    raw.get("summary") or raw.get("content_html") or raw.get("content_text") or ""
+                ),
                 link=raw.get("url") or raw.get("external_url"),
                 guid=str(raw["id"]) if raw.get("id") is not None else None,
                 published=_iso_datetime(raw.get("date_published") or raw.get("date_modified")),
@@ -117,13 +122,15 @@ def _rss_in_json(rss: dict) -> RawFeed:
         guid = raw.get("guid")
         if isinstance(guid, dict):
             guid = guid.get("#value") or guid.get("value") or guid.get("#text")
-        entries.append(RawEntry(
-            title=str(raw.get("title") or ""),
-            summary=str(raw.get("description") or ""),
-            link=raw.get("link") if isinstance(raw.get("link"), str) else None,
-            guid=str(guid) if guid else None,
-            published=_rfc822_datetime(raw.get("pubDate")),
-        ))
+        entries.append(
+            RawEntry(
+                title=str(raw.get("title") or ""),
+                summary=str(raw.get("description") or ""),
+                link=raw.get("link") if isinstance(raw.get("link"), str) else None,
+                guid=str(guid) if guid else None,
+                published=_rfc822_datetime(raw.get("pubDate")),
+            )
+        )
     return RawFeed(
         title=str(channel.get("title") or ""),
         link=channel.get("link") if isinstance(channel.get("link"), str) else None,

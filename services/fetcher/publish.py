@@ -3,7 +3,6 @@
 import asyncio
 
 from aiokafka import AIOKafkaProducer
-
 from newswatch.shared.contracts import NewsItem
 
 

@@ -1,8 +1,7 @@
 """A message a service could not process, kept whole with the reason."""
 
-from pydantic import Field
-
 from newswatch.shared.contracts.base import Contract, UtcDatetime, utc_now
+from pydantic import Field
 
 
 class DeadLetter(Contract):
@@ -13,5 +12,7 @@ class DeadLetter(Contract):
     key: str | None = None
     error_kind: str = Field(description="Short machine-readable reason, e.g. 'invalid_json'.")
     error: str = Field(description="Human-readable reason.")
-    payload: str = Field(description="The original message value, decoded as UTF-8 with replacement.")
+    payload: str = Field(
+        description="The original message value, decoded as UTF-8 with replacement."
+    )
     failed_at: UtcDatetime = Field(default_factory=utc_now)

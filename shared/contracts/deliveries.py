@@ -2,9 +2,8 @@
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from newswatch.shared.contracts.base import Contract, UtcDatetime, utc_now
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class DeliveryStatus(StrEnum):

@@ -1,8 +1,7 @@
 """A news item as the fetcher publishes it: one feed entry, normalised."""
 
-from pydantic import Field
-
 from newswatch.shared.contracts.base import Contract, UtcDatetime
+from pydantic import Field
 
 
 class NewsItem(Contract):
@@ -24,7 +23,9 @@ class NewsItem(Contract):
     feed_id: str = Field(description="Id of the configured feed the entry came from.")
     feed_url: str = Field(description="URL the feed was fetched from.")
     source: str = Field(description="Human name of the outlet (configured, else the feed title).")
-    title: str = Field(description="Plain text: HTML stripped, entities decoded, whitespace folded.")
+    title: str = Field(
+        description="Plain text: HTML stripped, entities decoded, whitespace folded."
+    )
     summary: str = Field(default="", description="Plain text summary or description; may be empty.")
     link: str | None = Field(
         default=None, description="Canonical absolute link, tracking parameters removed."

@@ -1,8 +1,7 @@
 """Who wants which alerts, and where they go."""
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from newswatch.shared.contracts.base import Contract, UtcDatetime, utc_now
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ChannelTarget(BaseModel):

@@ -7,18 +7,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from newswatch.demo.feed import Story, render_rss
 from newswatch.demo.receivers import HttpServer, Response, SmtpSink
 from newswatch.shared.contracts import DeadLetter
 from newswatch.shared.kafka import create_producer
 from newswatch.shared.settings import CommonSettings
-from tests.integration.helpers import read_topic
+
+from tests.integration.helpers import read_topic, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.redis]
 NEWSWATCH = [sys.executable, "-m", "newswatch.cli"]
@@ -27,8 +26,10 @@ AIR_STRIKE = Story(
     "Russian warplanes dropped glide bombs on a residential district of Kharkiv overnight, "
     "killing at least five people and injuring 30, the regional governor said.",
 )
-UNRELATED = Story("Bakers strike a deal over flour prices",
-                  "Millers and bakers agreed new prices after a week of talks.")
+UNRELATED = Story(
+    "Bakers strike a deal over flour prices",
+    "Millers and bakers agreed new prices after a week of talks.",
+)
 
 
 class Services:
@@ -38,13 +39,17 @@ class Services:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def run(self, *args: str) -> str:
-        done = subprocess.run([*NEWSWATCH, *args], env=self.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [*NEWSWATCH, *args], env=self.env, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, f"newswatch {' '.join(args)} failed:\n{done.stderr}"
         return done.stdout
 
     def start(self, name: str) -> None:
         log = (self.logs / f"{name}.log").open("w")
-        self.procs[name] = subprocess.Popen([*NEWSWATCH, name], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.procs[name] = subprocess.Popen(
+            [*NEWSWATCH, name], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
 
     def stop(self) -> None:
         for proc in self.procs.values():
@@ -55,37 +60,59 @@ class Services:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
+    def alive(self) -> bool:
+        for name, proc in self.procs.items():
+            assert proc.poll() is None, f"{name} exited with {proc.returncode}\n{self.logs_text()}"
+        return True
+
     def logs_text(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.logs.glob("*.log")))
-
-
-async def until(condition, timeout: float, services: Services) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        for name, proc in services.procs.items():
-            assert proc.poll() is None, f"{name} exited with {proc.returncode}\n{services.logs_text()}"
-        assert time.monotonic() < deadline, f"timed out\n{services.logs_text()}"
-        await asyncio.sleep(0.25)
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.logs.glob("*.log"))
+        )
 
 
 async def test_an_air_strike_entry_becomes_one_webhook_delivery_and_one_email(server_env, tmp_path):
     published = datetime.now(UTC)
     http = HttpServer().start()
-    http.routes["/feed.xml"] = lambda _: Response(200, render_rss(
-        "E2E Wire", http.url, [("e2e-1", AIR_STRIKE, published), ("e2e-2", UNRELATED, published)]),
-        {"Content-Type": "application/rss+xml"})
+    http.routes["/feed.xml"] = lambda _: Response(
+        200,
+        render_rss(
+            "E2E Wire",
+            http.url,
+            [("e2e-1", AIR_STRIKE, published), ("e2e-2", UNRELATED, published)],
+        ),
+        {"Content-Type": "application/rss+xml"},
+    )
     http.routes["/hook"] = lambda _: Response(200, b"ok")
     smtp = SmtpSink().start()
     feeds = tmp_path / "feeds.yaml"
-    feeds.write_text(f"feeds:\n  - url: {http.url}/feed.xml\n    name: E2E Wire\n    interval_seconds: 1\n")
-    env = {**os.environ, **server_env, "NEWSWATCH_FETCHER_FEEDS_FILE": str(feeds),
-           "NEWSWATCH_ALERTER_SMTP_HOST": smtp.host, "NEWSWATCH_ALERTER_SMTP_PORT": str(smtp.port),
-           "PYTHONUNBUFFERED": "1"}
+    feeds.write_text(
+        f"feeds:\n  - url: {http.url}/feed.xml\n    name: E2E Wire\n    interval_seconds: 1\n"
+    )
+    env = {
+        **os.environ,
+        **server_env,
+        "NEWSWATCH_FETCHER_FEEDS_FILE": str(feeds),
+        "NEWSWATCH_ALERTER_SMTP_HOST": smtp.host,
+        "NEWSWATCH_ALERTER_SMTP_PORT": str(smtp.port),
+        "PYTHONUNBUFFERED": "1",
+    }
     services = Services(env, tmp_path)
     try:
         services.run("topics", "create")
-        services.run("subscriptions", "add", "desk", "--team", "watch", "--tags", "strike",
-                     "--channel", f"webhook:{http.url}/hook", "--channel", "email:desk@example.org")
+        services.run(
+            "subscriptions",
+            "add",
+            "desk",
+            "--team",
+            "watch",
+            "--tags",
+            "strike",
+            "--channel",
+            f"webhook:{http.url}/hook",
+            "--channel",
+            "email:desk@example.org",
+        )
         # A poison message upstream must be dead-lettered, not stop the classifier.
         settings = CommonSettings(**{k: v for k, v in server_env.items()})
         producer = create_producer(settings, "e2e-poison")
@@ -95,7 +122,11 @@ async def test_an_air_strike_entry_becomes_one_webhook_delivery_and_one_email(se
 
         for name in ("classifier", "alerter", "fetcher"):
             services.start(name)
-        await until(lambda: http.received("/hook") and smtp.messages, 90, services)
+        await until(
+            lambda: services.alive() and http.received("/hook") and smtp.messages,
+            within=90,
+            explain=services.logs_text,
+        )
         await asyncio.sleep(6)  # several more fetcher polls: nothing may arrive twice
 
         (hook,) = http.received("/hook")
@@ -103,13 +134,17 @@ async def test_an_air_strike_entry_becomes_one_webhook_delivery_and_one_email(se
         assert payload["classified"]["item"]["title"] == AIR_STRIKE.title
         assert payload["tags"] == ["strike"]
         facts = payload["classified"]["facts"]
-        assert {(c["kind"], c["count"], c["qualifier"]) for c in facts["casualties"]} >= {("killed", 5, "at_least")}
+        assert {(c["kind"], c["count"], c["qualifier"]) for c in facts["casualties"]} >= {
+            ("killed", 5, "at_least")
+        }
         assert any(p["name"] == "Kharkiv" and p["country_code"] == "UA" for p in facts["places"])
         ((message, recipients),) = smtp.messages
         assert recipients == ["desk@example.org"] and AIR_STRIKE.title in message["Subject"]
         deliveries = services.run("subscriptions", "deliveries", "desk")
         assert deliveries.count("delivered") == 2
-        letters = await read_topic(server_env["KAFKA_BOOTSTRAP_SERVERS"], settings.topics.dead_letter("items"), expect=1)
+        letters = await read_topic(
+            server_env["KAFKA_BOOTSTRAP_SERVERS"], settings.topics.dead_letter("items"), expect=1
+        )
         assert DeadLetter.model_validate_json(letters[0].value).error_kind == "invalid_json"
     finally:
         services.stop()

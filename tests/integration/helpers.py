@@ -1,22 +1,26 @@
-"""Small helpers for tests that talk to the real Kafka broker."""
+"""Small helpers for tests that talk to real servers: waiting, and reading topics."""
 
 import asyncio
 import uuid
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer
 
 
-async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0) -> list:
+async def read_topic(bootstrap: str, topic: str, *, expect: int, within: float = 30.0) -> list:
     """Read a topic from the beginning until ``expect`` records arrived or the time ran out."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest", enable_auto_commit=False,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     records: list = []
     try:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while len(records) < expect and loop.time() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for messages in batch.values():
@@ -24,3 +28,14 @@ async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float 
     finally:
         await consumer.stop()
     return records
+
+
+async def until(
+    condition: Callable[[], object], within: float = 30.0, explain: Callable[[], str] = lambda: ""
+) -> None:
+    """Wait until ``condition()`` is true; fail after ``within`` seconds, saying ``explain()``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        assert loop.time() < deadline, f"timed out after {within}s\n{explain()}"
+        await asyncio.sleep(0.1)

@@ -6,7 +6,6 @@ import json
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
-
 from newswatch.alerter.channels import build_channels
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.service import Alerter
@@ -16,8 +15,9 @@ from newswatch.demo.receivers import HttpServer, Response, SmtpSink
 from newswatch.shared.contracts import ChannelTarget, DeadLetter, Delivery, Subscription
 from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.redis import create_redis
+
 from tests.factories import classified
-from tests.integration.helpers import read_topic
+from tests.integration.helpers import read_topic, until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
@@ -50,15 +50,20 @@ class RunningAlerter:
         self.redis = create_redis(s)
         self.producer = create_producer(s, "test-alerter")
         self.consumer = AIOKafkaConsumer(
-            s.topics.classified, bootstrap_servers=self.bootstrap, group_id=s.consumer_group,
-            enable_auto_commit=False, auto_offset_reset="earliest")
+            s.topics.classified,
+            bootstrap_servers=self.bootstrap,
+            group_id=s.consumer_group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
         await self.producer.start()
         await self.consumer.start()
         self.client = httpx.AsyncClient(timeout=2.0)
         self.store = SubscriptionStore(self.redis, s.redis_prefix)
         self.ledger = DeliveryLedger(self.redis, s.redis_prefix)
-        self.alerter = Alerter(s, self.consumer, self.producer, self.store, self.ledger,
-                               build_channels(s, self.client))
+        self.alerter = Alerter(
+            s, self.consumer, self.producer, self.store, self.ledger, build_channels(s, self.client)
+        )
         self.task: asyncio.Task | None = None
         return self
 
@@ -85,17 +90,14 @@ async def publish(settings: AlerterSettings, *values: bytes) -> None:
         await producer.stop()
 
 
-async def until(condition, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.1)
-
-
 def alerter_settings(smtp: SmtpSink, **extra) -> AlerterSettings:
-    return AlerterSettings(smtp_host=smtp.host, smtp_port=smtp.port, backoff_base_seconds=0.05,
-                           backoff_max_seconds=0.2, **extra)
+    return AlerterSettings(
+        smtp_host=smtp.host,
+        smtp_port=smtp.port,
+        backoff_base_seconds=0.05,
+        backoff_max_seconds=0.2,
+        **extra,
+    )
 
 
 async def test_each_destination_gets_one_alert_even_when_the_item_is_replayed_after_a_restart(
@@ -104,10 +106,17 @@ async def test_each_destination_gets_one_alert_even_when_the_item_is_replayed_af
     settings = alerter_settings(smtp)
     item = classified(1)
     async with RunningAlerter(settings, kafka_bootstrap) as running:
-        await running.store.save(Subscription(id="ops", team="ops", tags=["strike"], channels=[
-            ChannelTarget(kind="webhook", target=f"{receiver.url}/hook"),
-            ChannelTarget(kind="email", target="ops@example.org"),
-        ]))
+        await running.store.save(
+            Subscription(
+                id="ops",
+                team="ops",
+                tags=["strike"],
+                channels=[
+                    ChannelTarget(kind="webhook", target=f"{receiver.url}/hook"),
+                    ChannelTarget(kind="email", target="ops@example.org"),
+                ],
+            )
+        )
         await publish(settings, item.to_json_bytes(), item.to_json_bytes())  # a duplicate upstream
         running.start()
         await until(lambda: len(receiver.received("/hook")) >= 1 and len(smtp.messages) >= 1)
@@ -125,18 +134,27 @@ async def test_each_destination_gets_one_alert_even_when_the_item_is_replayed_af
     body = json.loads(receiver.received("/hook")[0].body)
     assert body["classified"]["item"]["id"] == item.item.id and body["tags"] == ["strike"]
     message, recipients = smtp.messages[0]
-    assert recipients == ["ops@example.org"] and "Missile strike hits Odesa port" in message["Subject"]
+    assert (
+        recipients == ["ops@example.org"] and "Missile strike hits Odesa port" in message["Subject"]
+    )
 
 
 async def test_a_receiver_failing_then_recovering_gets_the_alert_exactly_once(
     env_settings, kafka_bootstrap, receiver, smtp
 ):
-    answers = iter([Response(500, b"down"), Response(429, b"slow", {"Retry-After": "0"}), Response(200, b"ok")])
+    answers = iter(
+        [Response(500, b"down"), Response(429, b"slow", {"Retry-After": "0"}), Response(200, b"ok")]
+    )
     receiver.routes["/flaky"] = lambda _: next(answers)
     settings = alerter_settings(smtp)
     async with RunningAlerter(settings, kafka_bootstrap) as running:
-        await running.store.save(Subscription(id="flaky", tags=["strike"], channels=[
-            ChannelTarget(kind="webhook", target=f"{receiver.url}/flaky")]))
+        await running.store.save(
+            Subscription(
+                id="flaky",
+                tags=["strike"],
+                channels=[ChannelTarget(kind="webhook", target=f"{receiver.url}/flaky")],
+            )
+        )
         await publish(settings, classified(2).to_json_bytes())
         running.start()
         await until(lambda: len(receiver.received("/flaky")) == 3)
@@ -155,12 +173,21 @@ async def test_a_permanent_failure_and_a_poison_message_are_dead_lettered_with_r
     receiver.routes["/gone"] = lambda _: Response(404, b"no such hook")
     settings = alerter_settings(smtp)
     async with RunningAlerter(settings, kafka_bootstrap) as running:
-        await running.store.save(Subscription(id="gone", tags=["strike"], channels=[
-            ChannelTarget(kind="webhook", target=f"{receiver.url}/gone")]))
+        await running.store.save(
+            Subscription(
+                id="gone",
+                tags=["strike"],
+                channels=[ChannelTarget(kind="webhook", target=f"{receiver.url}/gone")],
+            )
+        )
         await publish(settings, b"{not json", classified(3).to_json_bytes())
         running.start()
-        failed = await read_topic(kafka_bootstrap, settings.topics.dead_letter("deliveries"), expect=1)
-        poison = await read_topic(kafka_bootstrap, settings.topics.dead_letter("classified"), expect=1)
+        failed = await read_topic(
+            kafka_bootstrap, settings.topics.dead_letter("deliveries"), expect=1
+        )
+        poison = await read_topic(
+            kafka_bootstrap, settings.topics.dead_letter("classified"), expect=1
+        )
     letter = DeadLetter.model_validate_json(failed[0].value)
     assert letter.error_kind == "delivery_failed" and "HTTP 404" in letter.error
     assert Delivery.model_validate_json(letter.payload).status == "failed"

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-
 from newswatch.demo.feed import Story, render_rss
 from newswatch.demo.receivers import HttpServer, Response
 from newswatch.fetcher.feeds import FeedSpec
@@ -16,6 +15,7 @@ from newswatch.fetcher.state import FetcherState
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.redis import create_redis
+
 from tests.integration.helpers import read_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
@@ -24,8 +24,10 @@ PUBLISHED = datetime(2025, 9, 2, 6, 0, tzinfo=UTC)
 
 class FeedServer:
     def __init__(self) -> None:
-        self.stories = [Story("Shelling kills two in Kherson", "Artillery fire hit a market."),
-                        Story("Harbour festival opens", "Boats and music all weekend.")]
+        self.stories = [
+            Story("Shelling kills two in Kherson", "Artillery fire hit a market."),
+            Story("Harbour festival opens", "Boats and music all weekend."),
+        ]
         self.etag = '"v1"'
         self.server = HttpServer().start()
         self.server.routes["/feed.xml"] = self._serve
@@ -38,8 +40,11 @@ class FeedServer:
             self.not_modified += 1
             return Response(304)
         entries = [(f"g{n}", s, PUBLISHED) for n, s in enumerate(self.stories)]
-        return Response(200, render_rss("Local", self.server.url, entries),
-                        {"Content-Type": "application/rss+xml", "ETag": self.etag})
+        return Response(
+            200,
+            render_rss("Local", self.server.url, entries),
+            {"Content-Type": "application/rss+xml", "ETag": self.etag},
+        )
 
 
 @pytest.fixture
@@ -50,10 +55,14 @@ def feed_server():
 
 
 async def make_fetcher(settings, feed_url, producer, redis, client):
-    return Fetcher([FeedSpec(url=feed_url, name="Local")], client,
-                   FetcherState(redis, settings.redis_prefix),
-                   ItemPublisher(producer, settings.topics.items),
-                   concurrency=4, max_body_bytes=1_000_000)
+    return Fetcher(
+        [FeedSpec(url=feed_url, name="Local")],
+        client,
+        FetcherState(redis, settings.redis_prefix),
+        ItemPublisher(producer, settings.topics.items),
+        concurrency=4,
+        max_body_bytes=1_000_000,
+    )
 
 
 async def test_fetcher_publishes_each_entry_once_across_restarts_and_corrections(
@@ -78,7 +87,9 @@ async def test_fetcher_publishes_each_entry_once_across_restarts_and_corrections
     assert feed_server.not_modified >= 2, "the conditional GET with the saved ETag answered 304"
 
     # The publisher corrects a title: same story id, next revision.
-    feed_server.stories[0] = Story("Shelling kills three in Kherson", "Artillery fire hit a market.")
+    feed_server.stories[0] = Story(
+        "Shelling kills three in Kherson", "Artillery fire hit a market."
+    )
     feed_server.etag = '"v2"'
     producer = create_producer(settings, "test-fetcher")
     await producer.start()
@@ -99,20 +110,30 @@ async def test_fetcher_publishes_each_entry_once_across_restarts_and_corrections
     assert all(r.key == i.id.encode() for r, i in zip(records, items, strict=True))
 
 
-async def test_a_failing_feed_is_counted_and_the_others_still_flow(env_settings, kafka_bootstrap, feed_server):
+async def test_a_failing_feed_is_counted_and_the_others_still_flow(
+    env_settings, kafka_bootstrap, feed_server
+):
     settings = FetcherSettings()
     await ensure_topics(settings, [settings.topics.items])
     feed_server.server.routes["/broken.xml"] = lambda _: Response(500, b"oops")
-    feed_server.server.routes["/page.html"] = lambda _: Response(200, b"<html><body>hi</body></html>")
+    feed_server.server.routes["/page.html"] = lambda _: Response(
+        200, b"<html><body>hi</body></html>"
+    )
     redis = create_redis(settings)
     producer = create_producer(settings, "test-fetcher")
     await producer.start()
     try:
         async with httpx.AsyncClient() as client:
             fetcher = Fetcher(
-                [FeedSpec(url=f"{feed_server.server.url}{p}") for p in ("/broken.xml", "/page.html", "/feed.xml")],
-                client, FetcherState(redis, settings.redis_prefix),
-                ItemPublisher(producer, settings.topics.items), concurrency=4, max_body_bytes=1_000_000,
+                [
+                    FeedSpec(url=f"{feed_server.server.url}{p}")
+                    for p in ("/broken.xml", "/page.html", "/feed.xml")
+                ],
+                client,
+                FetcherState(redis, settings.redis_prefix),
+                ItemPublisher(producer, settings.topics.items),
+                concurrency=4,
+                max_body_bytes=1_000_000,
             )
             await fetcher.run_once()
     finally:

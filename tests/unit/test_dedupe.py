@@ -7,8 +7,16 @@ NOW = datetime(2025, 9, 2, tzinfo=UTC)
 
 
 def item(id_: str, content_hash: str) -> NewsItem:
-    return NewsItem(id=id_ * 32, feed_id="f", feed_url="https://f.example/", source="F",
-                    title="t", published_at=NOW, fetched_at=NOW, content_hash=content_hash)
+    return NewsItem(
+        id=id_ * 32,
+        feed_id="f",
+        feed_url="https://f.example/",
+        source="F",
+        title="t",
+        published_at=NOW,
+        fetched_at=NOW,
+        content_hash=content_hash,
+    )
 
 
 def test_unseen_items_are_published_as_revision_one():

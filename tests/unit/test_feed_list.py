@@ -2,7 +2,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from newswatch.fetcher.feeds import FeedConfigError, load_feed_list, parse_feed_yaml, parse_opml
 
 DATA = Path(__file__).parent.parent / "data"
@@ -36,7 +35,10 @@ def test_opml_import_reads_nested_outlines_and_ignores_folders():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("feeds: [{url: 'ftp://x.example/feed'}]", "feed #1: url: Value error, must be an http(s) URL"),
+        (
+            "feeds: [{url: 'ftp://x.example/feed'}]",
+            "feed #1: url: Value error, must be an http(s) URL",
+        ),
         ("feeds:\n  - url: https://a.example/\n  - url: https://a.example/\n", "appears twice"),
         ("feeds: [{url: 'https://a.example/', colour: red}]", "feed #1: colour"),
         ("nothing: here", "expected a top-level 'feeds:' list"),

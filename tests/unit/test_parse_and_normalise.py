@@ -2,7 +2,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.normalise import canonical_url, normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
@@ -82,7 +81,9 @@ def test_a_malformed_feed_keeps_the_entries_before_the_fault():
     assert [e.title for e in raw.entries][:1] == ["First entry survives"]
 
 
-@pytest.mark.parametrize("body", [(FEEDS / "not-a-feed.html").read_bytes(), b"", b"{\"a\": 1}", b"{nope"])
+@pytest.mark.parametrize(
+    "body", [(FEEDS / "not-a-feed.html").read_bytes(), b"", b'{"a": 1}', b"{nope"]
+)
 def test_a_document_that_is_not_a_feed_is_a_parse_error(body):
     with pytest.raises(FeedParseError):
         parse_feed(body)

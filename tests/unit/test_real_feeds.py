@@ -3,20 +3,26 @@
 import csv
 import gzip
 import re
-from urllib.parse import urljoin
 from datetime import UTC, datetime
 
 import pytest
-
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.normalise import canonical_url, identity_key, normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
+
 from tests.conftest import SHARED
 
 REAL = SHARED / "feeds" / "real"
-ROWS = list(csv.DictReader((REAL / "MANIFEST.tsv").open(encoding="utf-8"), delimiter="\t")) if REAL.exists() else []
+ROWS = (
+    list(csv.DictReader((REAL / "MANIFEST.tsv").open(encoding="utf-8"), delimiter="\t"))
+    if REAL.exists()
+    else []
+)
 # Markup a cleaner must remove. Escaped text such as "<integer>" in a code sample is content, and stays.
-LEFTOVER_MARKUP = re.compile(r"</?(p|a|br|div|span|img|b|i|em|strong|ul|li|figure|iframe|script)\b[^>]*>|&(amp|lt|gt|quot|nbsp|#\d+);", re.I)
+LEFTOVER_MARKUP = re.compile(
+    r"</?(p|a|br|div|span|img|b|i|em|strong|ul|li|figure|iframe|script)\b[^>]*>|&(amp|lt|gt|quot|nbsp|#\d+);",
+    re.I,
+)
 
 
 def body_of(name: str) -> bytes:
@@ -41,7 +47,9 @@ def test_real_feed_yields_its_entries_as_clean_items(row):
         assert expected == 0, f"{row['file']}: refused a feed with {expected} entries"
         return
     if row["file"].endswith(".gz"):
-        expected = len(raw.entries)  # the manifest counts what feedparser saw in the compressed bytes
+        expected = len(
+            raw.entries
+        )  # the manifest counts what feedparser saw in the compressed bytes
     assert len(raw.entries) == expected
     feed = FeedSpec(url=f"https://feeds.example/{row['file']}")
     items = normalise_feed(raw, feed, datetime.now(UTC))

@@ -5,7 +5,6 @@ To add a channel: write a module with a :class:`Channel` subclass, add it to
 """
 
 import httpx
-
 from newswatch.alerter.channels.base import Channel, DeliveryError
 from newswatch.alerter.channels.console import ConsoleChannel
 from newswatch.alerter.channels.email import EmailChannel
@@ -22,7 +21,9 @@ CHANNEL_TYPES: dict[str, type[Channel]] = {
 def validate_target(target: ChannelTarget) -> None:
     channel = CHANNEL_TYPES.get(target.kind)
     if channel is None:
-        raise ValueError(f"unknown channel {target.kind!r}; known: {', '.join(sorted(CHANNEL_TYPES))}")
+        raise ValueError(
+            f"unknown channel {target.kind!r}; known: {', '.join(sorted(CHANNEL_TYPES))}"
+        )
     channel.validate_target(target)
 
 
@@ -33,9 +34,13 @@ def build_channels(settings: AlerterSettings, client: httpx.AsyncClient) -> dict
         "slack": SlackChannel(client),
         "webhook": WebhookChannel(client),
         "email": EmailChannel(
-            settings.smtp_host, settings.smtp_port, settings.smtp_from,
-            starttls=settings.smtp_starttls, username=settings.smtp_username,
-            password=password, timeout=settings.smtp_timeout_seconds,
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_from,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=password,
+            timeout=settings.smtp_timeout_seconds,
         ),
     }
 

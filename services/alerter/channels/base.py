@@ -32,7 +32,7 @@ class DeliveryError(Exception):
 class Channel(ABC):
     kind: ClassVar[str]
 
-    @classmethod
+    @classmethod  # noqa: B027 - an optional hook: most channels accept any target
     def validate_target(cls, target: ChannelTarget) -> None:
         """Raise ValueError when the target cannot work; called when a subscription is saved."""
 

@@ -4,7 +4,6 @@ import asyncio
 import html
 import re
 import smtplib
-import socket
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import ClassVar
@@ -19,9 +18,17 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 class EmailChannel(Channel):
     kind: ClassVar[str] = "email"
 
-    def __init__(self, host: str, port: int, sender: str, *, starttls: bool = False,
-                 username: str | None = None, password: str | None = None,
-                 timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        *,
+        starttls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 15.0,
+    ) -> None:
         self._host, self._port, self._sender = host, port, sender
         self._starttls, self._username, self._password = starttls, username, password
         self._timeout = timeout
@@ -46,11 +53,14 @@ class EmailChannel(Channel):
                 smtp.send_message(message)
         except smtplib.SMTPResponseException as exc:
             # 4xx is the server's "try again later"; 5xx is final (bad address, refused).
-            raise DeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
-                                retryable=400 <= exc.smtp_code < 500, status_code=exc.smtp_code) from exc
+            raise DeliveryError(
+                f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
+                retryable=400 <= exc.smtp_code < 500,
+                status_code=exc.smtp_code,
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             raise DeliveryError(f"recipient refused: {exc.recipients}", retryable=False) from exc
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP {type(exc).__name__}: {exc}", retryable=True) from exc
 
 
@@ -78,8 +88,13 @@ def email_message(alert: Alert, sender: str, recipient: str) -> EmailMessage:
 
 
 def _plain(alert: Alert) -> str:
-    lines = [alert.title, "", f"Tags: {alert.tag_line}", f"Source: {alert.source}",
-             f"Published: {alert.published_at:%Y-%m-%d %H:%M} UTC"]
+    lines = [
+        alert.title,
+        "",
+        f"Tags: {alert.tag_line}",
+        f"Source: {alert.source}",
+        f"Published: {alert.published_at:%Y-%m-%d %H:%M} UTC",
+    ]
     if alert.link:
         lines.append(f"Link: {alert.link}")
     lines += ["", *alert.fact_lines]
@@ -100,6 +115,6 @@ def _html(alert: Alert) -> str:
         f"<p><b>{e(alert.tag_line)}</b><br>{e(alert.source)} · "
         f"{alert.published_at:%Y-%m-%d %H:%M} UTC</p>"
         f"{f'<ul>{facts}</ul>' if facts else ''}{quotes}"
-        f"<p style=\"color:#888\">newswatch subscription {e(alert.subscription_id)}</p>"
+        f'<p style="color:#888">newswatch subscription {e(alert.subscription_id)}</p>'
         "</body></html>"
     )

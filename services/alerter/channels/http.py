@@ -1,14 +1,15 @@
 """HTTP posting shared by the webhook-style channels: one place maps responses to retry decisions."""
 
 import httpx
-
 from newswatch.alerter.channels.base import DeliveryError
 
 # 408 and 425 are "try later"; 429 is rate limiting; 5xx the receiver's own trouble.
 _RETRYABLE = {408, 425, 429}
 
 
-async def post(client: httpx.AsyncClient, url: str, *, content: bytes, headers: dict[str, str]) -> None:
+async def post(
+    client: httpx.AsyncClient, url: str, *, content: bytes, headers: dict[str, str]
+) -> None:
     try:
         response = await client.post(url, content=content, headers=headers)
     except httpx.TimeoutException as exc:

@@ -8,7 +8,6 @@ import json
 from typing import Any, ClassVar
 
 import httpx
-
 from newswatch.alerter.alert import Alert
 from newswatch.alerter.channels.base import Channel, mask_url, validate_http_url
 from newswatch.alerter.channels.http import post
@@ -35,12 +34,19 @@ class SlackChannel(Channel):
 
     async def send(self, alert: Alert, target: ChannelTarget) -> None:
         body = json.dumps(slack_message(alert)).encode()
-        await post(self._client, target.target, content=body,
-                   headers={"Content-Type": "application/json"})
+        await post(
+            self._client, target.target, content=body, headers={"Content-Type": "application/json"}
+        )
 
 
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str) -> str:
+    """For plain_text fields, which Slack does not parse: angle brackets become look-alikes anyway,
+    so that no client, bridge or later format change can turn feed text into a mention."""
+    return text.replace("<", "‹").replace(">", "›")
 
 
 def _clip(text: str, limit: int) -> str:
@@ -51,20 +57,44 @@ def slack_message(alert: Alert) -> dict[str, Any]:
     title = escape(alert.title)
     headline = f"*<{escape(alert.link)}|{title}>*" if alert.link else f"*{title}*"
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _clip(alert.title, _HEADER_MAX)}},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": _clip(plain(alert.title), _HEADER_MAX)},
+        },
         {"type": "section", "text": {"type": "mrkdwn", "text": _clip(headline, _SECTION_MAX)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(
-            f"{escape(alert.source)} · {alert.published_at:%Y-%m-%d %H:%M} UTC · {escape(alert.tag_line)}",
-            _SECTION_MAX)}]},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": _clip(
+                        f"{escape(alert.source)} · {alert.published_at:%Y-%m-%d %H:%M} UTC · {escape(alert.tag_line)}",
+                        _SECTION_MAX,
+                    ),
+                }
+            ],
+        },
     ]
     if alert.fact_lines:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(
-            "\n".join(escape(line) for line in alert.fact_lines), _SECTION_MAX)}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": _clip(
+                        "\n".join(escape(line) for line in alert.fact_lines), _SECTION_MAX
+                    ),
+                },
+            }
+        )
     if alert.evidence:
         quotes = "\n".join(f"> {escape(q)}" for q in alert.evidence)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(quotes, _SECTION_MAX)}})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _clip(quotes, _SECTION_MAX)}}
+        )
     return {
-        "text": _clip(f"[{alert.tag_line}] {alert.title}", 3000),
+        # The fallback text is what notifications show, and Slack parses it as mrkdwn.
+        "text": _clip(escape(f"[{alert.tag_line}] {alert.title}"), 3000),
         "blocks": blocks,
         "unfurl_links": False,
         "unfurl_media": False,

@@ -11,7 +11,6 @@ import time
 from typing import Any, ClassVar
 
 import httpx
-
 from newswatch.alerter.alert import Alert
 from newswatch.alerter.channels.base import Channel, mask_url, validate_http_url
 from newswatch.alerter.channels.http import post
@@ -57,7 +56,9 @@ def sign(body: bytes, secret: str, timestamp: int) -> dict[str, str]:
     return {"X-Newswatch-Timestamp": str(timestamp), "X-Newswatch-Signature": f"sha256={digest}"}
 
 
-def verify(body: bytes, secret: str, timestamp: str, signature: str, tolerance_s: int = 300) -> bool:
+def verify(
+    body: bytes, secret: str, timestamp: str, signature: str, tolerance_s: int = 300
+) -> bool:
     """What a receiver runs: constant-time check, and refuse stale timestamps (replays)."""
     try:
         age = abs(time.time() - int(timestamp))
