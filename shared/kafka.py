@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+
 from newswatch.shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)

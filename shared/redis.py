@@ -1,7 +1,8 @@
 """The Redis client every stage uses."""
 
-from newswatch.shared.settings import CommonSettings
 from redis.asyncio import Redis
+
+from newswatch.shared.settings import CommonSettings
 
 
 def create_redis(settings: CommonSettings) -> Redis:

@@ -7,6 +7,8 @@ validate our topics without Python; a test fails when they drift from the models
 import json
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from newswatch.shared.contracts import (
     SCHEMA_VERSION,
     ClassifiedItem,
@@ -15,7 +17,6 @@ from newswatch.shared.contracts import (
     NewsItem,
     Subscription,
 )
-from pydantic import BaseModel
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 MAJOR = SCHEMA_VERSION.split(".")[0]
@@ -35,7 +36,7 @@ def render_schemas() -> dict[str, str]:
         schema = model.model_json_schema(mode="serialization")
         schema = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": f"https://newswatch.dev/schemas/{name}.v{MAJOR}.json",
+            "$id": f"urn:newswatch:schema:{name}:v{MAJOR}",
             "x-schema-version": SCHEMA_VERSION,
             **schema,
         }

@@ -4,9 +4,10 @@ Each service extends :class:`CommonSettings` with its own class (``FetcherSettin
 ``ClassifierSettings``, ``AlerterSettings``); every variable is listed in the README.
 """
 
-from newswatch.shared.topics import Topics
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newswatch.shared.topics import Topics
 
 
 class CommonSettings(BaseSettings):

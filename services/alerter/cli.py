@@ -4,12 +4,13 @@ import argparse
 import json
 import sys
 
+from pydantic import ValidationError
+
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.subscriptions import SubscriptionStore
 from newswatch.shared.contracts import ChannelTarget, Subscription
 from newswatch.shared.redis import create_redis
-from pydantic import ValidationError
 
 
 def parse_channel(spec: str) -> ChannelTarget:
@@ -54,7 +55,13 @@ async def run_subscriptions(args: argparse.Namespace) -> int:
             if sub is None:
                 print(f"no subscription {args.id!r}", file=sys.stderr)
                 return 1
-            print(json.dumps(sub.model_dump(mode="json"), indent=2))
+            shown = sub.model_dump(mode="json")
+            for channel in shown["channels"]:
+                # Secrets stay in Redis; the terminal (and its scrollback) gets a mask.
+                channel["options"] = {
+                    k: "***" if k == "secret" else v for k, v in channel["options"].items()
+                }
+            print(json.dumps(shown, indent=2))
             return 0
         if args.action == "remove":
             removed = await store.remove(args.id)

@@ -8,8 +8,9 @@ Keys (``{prefix}:alerter:...``):
 
 import hashlib
 
-from newswatch.shared.contracts import Delivery
 from redis.asyncio import Redis
+
+from newswatch.shared.contracts import Delivery
 
 LOG_LENGTH = 1000
 

@@ -4,6 +4,7 @@ import logging
 
 import httpx
 from aiokafka import AIOKafkaConsumer
+
 from newswatch.alerter.channels import build_channels
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.service import Alerter

@@ -10,6 +10,8 @@ import logging
 import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from pydantic import ValidationError
+
 from newswatch.alerter.alert import Alert
 from newswatch.alerter.channels import Channel
 from newswatch.alerter.delivery import deliver
@@ -27,7 +29,6 @@ from newswatch.shared.contracts import (
     Subscription,
 )
 from newswatch.shared.observability import Counters
-from pydantic import ValidationError
 
 log = logging.getLogger("newswatch.alerter")
 

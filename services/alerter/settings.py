@@ -1,6 +1,7 @@
-from newswatch.shared.settings import CommonSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
+
+from newswatch.shared.settings import CommonSettings
 
 
 class AlerterSettings(CommonSettings):

@@ -1,8 +1,9 @@
 """Subscriptions kept in Redis (append-only persistence), with a version that bumps on change."""
 
+from redis.asyncio import Redis
+
 from newswatch.alerter.channels import validate_target
 from newswatch.shared.contracts import Subscription
-from redis.asyncio import Redis
 
 
 class SubscriptionStore:

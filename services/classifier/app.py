@@ -3,6 +3,7 @@
 import logging
 
 import faust
+
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.routing import route_item
 from newswatch.classifier.settings import ClassifierSettings

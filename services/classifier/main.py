@@ -4,6 +4,7 @@ import asyncio
 import logging
 
 from faust.worker import Worker
+
 from newswatch.classifier.app import create_app
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.rules import load_default_tags, load_tag_dir

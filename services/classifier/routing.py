@@ -6,10 +6,11 @@ topic, or, when it cannot be read, a DeadLetter: nothing is dropped silently.
 
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from newswatch.classifier.classify import Classifier
 from newswatch.shared.contracts import DeadLetter, NewsItem
 from newswatch.shared.topics import Topics
-from pydantic import ValidationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,40 +37,29 @@ def route_item(
     offset: int | None = None,
 ) -> Routed:
     payload = raw or b""
+
+    def dead(kind: str, error: str, key: str | None = None) -> Routed:
+        letter = DeadLetter(
+            service="classifier",
+            source_topic=source_topic,
+            partition=partition,
+            offset=offset,
+            key=key,
+            error_kind=kind,
+            error=error,
+            payload=payload.decode("utf-8", "replace"),
+        )
+        return Routed(dead_letter=letter)
+
     try:
         item = NewsItem.model_validate_json(payload)
     except ValidationError as exc:
-        kind = (
-            "invalid_json"
-            if any(e["type"] == "json_invalid" for e in exc.errors())
-            else "invalid_item"
-        )
-        return Routed(
-            dead_letter=DeadLetter(
-                service="classifier",
-                source_topic=source_topic,
-                partition=partition,
-                offset=offset,
-                error_kind=kind,
-                error=_short(exc),
-                payload=payload.decode("utf-8", "replace"),
-            )
-        )
+        invalid_json = any(e["type"] == "json_invalid" for e in exc.errors())
+        return dead("invalid_json" if invalid_json else "invalid_item", _short(exc))
     try:
         classified = classifier.classify_item(item)
     except Exception as exc:  # a rule or extractor bug must not stop the stream: keep the item
-        return Routed(
-            dead_letter=DeadLetter(
-                service="classifier",
-                source_topic=source_topic,
-                partition=partition,
-                offset=offset,
-                key=item.id,
-                error_kind="classifier_error",
-                error=f"{type(exc).__name__}: {exc}",
-                payload=payload.decode("utf-8", "replace"),
-            )
-        )
+        return dead("classifier_error", f"{type(exc).__name__}: {exc}", key=item.id)
     value = classified.to_json_bytes()
     key = item.id.encode()
     outgoing = [Outgoing(topics.classified, key, value)]

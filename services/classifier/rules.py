@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
+
 from newswatch.shared.topics import TAG_NAME
 
 DEFAULT_THRESHOLD = 0.5

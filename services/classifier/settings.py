@@ -1,8 +1,9 @@
 from pathlib import Path
 
-from newswatch.shared.settings import CommonSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
+from newswatch.shared.settings import CommonSettings
 
 
 class ClassifierSettings(CommonSettings):

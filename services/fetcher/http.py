@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import httpx
+
 from newswatch.fetcher.settings import FetcherSettings
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import feedparser
+
 from newswatch.fetcher.entries import RawEntry, RawFeed
 
 

@@ -3,6 +3,7 @@
 import asyncio
 
 from aiokafka import AIOKafkaProducer
+
 from newswatch.shared.contracts import NewsItem
 
 

@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime
 
 import httpx
+
 from newswatch.fetcher.dedupe import select_changes
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.http import FetchError, fetch_feed

@@ -1,8 +1,9 @@
 from pathlib import Path
 
-from newswatch.shared.settings import CommonSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
+from newswatch.shared.settings import CommonSettings
 
 
 class FetcherSettings(CommonSettings):
@@ -15,5 +16,5 @@ class FetcherSettings(CommonSettings):
     read_timeout_seconds: float = 30.0
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_redirects: int = 5
-    user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch; feed monitor)"
+    user_agent: str = "newswatch/0.1 (feed monitor)"
     once: bool = Field(default=False, description="Poll every feed once, then exit.")

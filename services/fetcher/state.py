@@ -1,9 +1,10 @@
 """What the fetcher remembers in Redis: published items and HTTP validators, per feed."""
 
+from redis.asyncio import Redis
+
 from newswatch.fetcher.dedupe import Published
 from newswatch.fetcher.http import Validators
 from newswatch.shared.contracts import NewsItem
-from redis.asyncio import Redis
 
 
 class FetcherState:

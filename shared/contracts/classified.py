@@ -3,9 +3,10 @@
 from datetime import date
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from newswatch.shared.contracts.base import Contract, UtcDatetime, utc_now
 from newswatch.shared.contracts.news import NewsItem
-from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Part(BaseModel):

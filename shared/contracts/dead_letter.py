@@ -1,7 +1,8 @@
 """A message a service could not process, kept whole with the reason."""
 
-from newswatch.shared.contracts.base import Contract, UtcDatetime, utc_now
 from pydantic import Field
+
+from newswatch.shared.contracts.base import Contract, UtcDatetime, utc_now
 
 
 class DeadLetter(Contract):

@@ -2,8 +2,9 @@
 
 from enum import StrEnum
 
-from newswatch.shared.contracts.base import Contract, UtcDatetime, utc_now
 from pydantic import BaseModel, ConfigDict, Field
+
+from newswatch.shared.contracts.base import Contract, UtcDatetime, utc_now
 
 
 class DeliveryStatus(StrEnum):

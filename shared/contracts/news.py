@@ -1,7 +1,8 @@
 """A news item as the fetcher publishes it: one feed entry, normalised."""
 
-from newswatch.shared.contracts.base import Contract, UtcDatetime
 from pydantic import Field
+
+from newswatch.shared.contracts.base import Contract, UtcDatetime
 
 
 class NewsItem(Contract):

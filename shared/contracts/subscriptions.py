@@ -1,7 +1,8 @@
 """Who wants which alerts, and where they go."""
 
-from newswatch.shared.contracts.base import Contract, UtcDatetime, utc_now
 from pydantic import BaseModel, ConfigDict, Field
+
+from newswatch.shared.contracts.base import Contract, UtcDatetime, utc_now
 
 
 class ChannelTarget(BaseModel):

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from newswatch.demo.feed import Story, render_rss
 from newswatch.demo.receivers import HttpServer, Response, SmtpSink
 from newswatch.shared.contracts import DeadLetter
 from newswatch.shared.kafka import create_producer
 from newswatch.shared.settings import CommonSettings
-
 from tests.integration.helpers import read_topic, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.redis]

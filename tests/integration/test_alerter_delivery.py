@@ -6,6 +6,7 @@ import json
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+
 from newswatch.alerter.channels import build_channels
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.service import Alerter
@@ -15,7 +16,6 @@ from newswatch.demo.receivers import HttpServer, Response, SmtpSink
 from newswatch.shared.contracts import ChannelTarget, DeadLetter, Delivery, Subscription
 from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.redis import create_redis
-
 from tests.factories import classified
 from tests.integration.helpers import read_topic, until
 

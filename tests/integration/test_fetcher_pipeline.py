@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+
 from newswatch.demo.feed import Story, render_rss
 from newswatch.demo.receivers import HttpServer, Response
 from newswatch.fetcher.feeds import FeedSpec
@@ -15,7 +16,6 @@ from newswatch.fetcher.state import FetcherState
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.redis import create_redis
-
 from tests.integration.helpers import read_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]

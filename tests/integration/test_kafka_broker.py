@@ -2,9 +2,9 @@
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+
 from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.settings import CommonSettings
-
 from tests.integration.helpers import read_topic
 
 pytestmark = pytest.mark.kafka

@@ -4,6 +4,7 @@ import json
 import time
 
 import pytest
+
 from newswatch.alerter.alert import Alert
 from newswatch.alerter.channels import CHANNEL_TYPES, validate_target
 from newswatch.alerter.channels.console import render_console
@@ -11,7 +12,6 @@ from newswatch.alerter.channels.email import email_message
 from newswatch.alerter.channels.slack import slack_message
 from newswatch.alerter.channels.webhook import sign, verify, webhook_payload
 from newswatch.shared.contracts import ChannelTarget
-
 from tests.factories import classified
 
 HOSTILE = "Strike <!channel> <@U123> <https://evil.example|click> & <script>x</script>\r\nBcc: victim@example.org"

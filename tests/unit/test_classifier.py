@@ -1,9 +1,9 @@
 """The classifier against LABELING.md: the founding article, the demo wire and confusable senses."""
 
 import pytest
+
 from newswatch.classifier.classify import Classifier
 from newswatch.demo.feed import load_stories
-
 from tests.conftest import shared_path
 
 

@@ -2,7 +2,6 @@ from newswatch.classifier.classify import Classifier
 from newswatch.classifier.routing import route_item
 from newswatch.shared.contracts import ClassifiedItem
 from newswatch.shared.topics import Topics
-
 from tests.factories import news_item
 
 TOPICS = Topics("nw")

@@ -1,11 +1,11 @@
 from datetime import datetime
 
 import pytest
+from pydantic import ValidationError
+
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.schemas import SCHEMA_DIR, stale_schemas
 from newswatch.shared.topics import Topics
-from pydantic import ValidationError
-
 from tests.factories import classified, news_item
 
 

@@ -2,6 +2,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from newswatch.fetcher.feeds import FeedConfigError, load_feed_list, parse_feed_yaml, parse_opml
 
 DATA = Path(__file__).parent.parent / "data"

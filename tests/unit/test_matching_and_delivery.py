@@ -1,11 +1,11 @@
 import pytest
+
 from newswatch.alerter.alert import Alert
 from newswatch.alerter.channels import Channel, DeliveryError
 from newswatch.alerter.delivery import backoff_delay, deliver
 from newswatch.alerter.ledger import delivery_id
 from newswatch.alerter.matching import SubscriptionIndex
 from newswatch.shared.contracts import ChannelTarget, Subscription
-
 from tests.factories import classified
 
 CONSOLE = [ChannelTarget(kind="console")]

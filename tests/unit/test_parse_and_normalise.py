@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.normalise import canonical_url, normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed

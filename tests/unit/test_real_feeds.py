@@ -6,10 +6,10 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.normalise import canonical_url, identity_key, normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
-
 from tests.conftest import SHARED
 
 REAL = SHARED / "feeds" / "real"

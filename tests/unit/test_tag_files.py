@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.rules import TagFileError, load_default_tags, load_tag_dir, parse_tag_file
 

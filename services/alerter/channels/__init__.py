@@ -5,6 +5,7 @@ To add a channel: write a module with a :class:`Channel` subclass, add it to
 """
 
 import httpx
+
 from newswatch.alerter.channels.base import Channel, DeliveryError
 from newswatch.alerter.channels.console import ConsoleChannel
 from newswatch.alerter.channels.email import EmailChannel

@@ -1,7 +1,12 @@
-"""HTTP posting shared by the webhook-style channels: one place maps responses to retry decisions."""
+"""What the HTTP channels (Slack, webhook) share: a client, URL targets, and one place
+that maps responses to retry decisions."""
+
+from typing import ClassVar
 
 import httpx
-from newswatch.alerter.channels.base import DeliveryError
+
+from newswatch.alerter.channels.base import Channel, DeliveryError, mask_url, validate_http_url
+from newswatch.shared.contracts import ChannelTarget
 
 # 408 and 425 are "try later"; 429 is rate limiting; 5xx the receiver's own trouble.
 _RETRYABLE = {408, 425, 429}
@@ -35,3 +40,20 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+class HttpChannel(Channel):
+    """A channel whose target is an http(s) URL, posted to with a shared client."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    @classmethod
+    def validate_target(cls, target: ChannelTarget) -> None:
+        validate_http_url(target)
+
+    @classmethod
+    def mask(cls, target: ChannelTarget) -> str:
+        return mask_url(target.target)

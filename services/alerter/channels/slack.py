@@ -7,10 +7,8 @@ link, a mention or ``<!channel>``.
 import json
 from typing import Any, ClassVar
 
-import httpx
 from newswatch.alerter.alert import Alert
-from newswatch.alerter.channels.base import Channel, mask_url, validate_http_url
-from newswatch.alerter.channels.http import post
+from newswatch.alerter.channels.http import HttpChannel, post
 from newswatch.shared.contracts import ChannelTarget
 
 # Slack's documented limits: header text 150 chars, section text 3000, fallback text 40000.
@@ -18,19 +16,8 @@ _HEADER_MAX = 150
 _SECTION_MAX = 3000
 
 
-class SlackChannel(Channel):
+class SlackChannel(HttpChannel):
     kind: ClassVar[str] = "slack"
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self._client = client
-
-    @classmethod
-    def validate_target(cls, target: ChannelTarget) -> None:
-        validate_http_url(target)
-
-    @classmethod
-    def mask(cls, target: ChannelTarget) -> str:
-        return mask_url(target.target)
 
     async def send(self, alert: Alert, target: ChannelTarget) -> None:
         body = json.dumps(slack_message(alert)).encode()

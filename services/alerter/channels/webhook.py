@@ -10,26 +10,13 @@ import json
 import time
 from typing import Any, ClassVar
 
-import httpx
 from newswatch.alerter.alert import Alert
-from newswatch.alerter.channels.base import Channel, mask_url, validate_http_url
-from newswatch.alerter.channels.http import post
+from newswatch.alerter.channels.http import HttpChannel, post
 from newswatch.shared.contracts import SCHEMA_VERSION, ChannelTarget
 
 
-class WebhookChannel(Channel):
+class WebhookChannel(HttpChannel):
     kind: ClassVar[str] = "webhook"
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self._client = client
-
-    @classmethod
-    def validate_target(cls, target: ChannelTarget) -> None:
-        validate_http_url(target)
-
-    @classmethod
-    def mask(cls, target: ChannelTarget) -> str:
-        return mask_url(target.target)
 
     async def send(self, alert: Alert, target: ChannelTarget) -> None:
         body = json.dumps(webhook_payload(alert), separators=(",", ":")).encode()

@@ -1,0 +1,1 @@
+"""`make bench`: measured figures for the pipeline's hot paths, printed as a table."""

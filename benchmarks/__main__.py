@@ -1,0 +1,39 @@
+"""Run every benchmark and print one table, with the machine it ran on."""
+
+import os
+import platform
+import resource
+import sys
+
+from benchmarks.measure import Row, bench_classifier, bench_matching, bench_parsing
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> int:
+    rows: list[Row] = [*bench_classifier(), *bench_parsing(), *bench_matching()]
+    width = max(len(r.name) for r in rows)
+    print(f"newswatch benchmarks on {machine()} (one core, one process)\n")
+    print(f"{'benchmark':{width}}  {'result':>14}  {'target':>14}  status")
+    print(f"{'-' * width}  {'-' * 14}  {'-' * 14}  ------")
+    for row in rows:
+        status = "-" if row.target is None else ("ok" if row.met else "MISSED")
+        target = "" if row.target is None else f"{row.cmp} {row.target:g}"
+        print(f"{row.name:{width}}  {row.value:>10,.1f} {row.unit:<3}  {target:>14}  {status}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS of this benchmark process: {peak_mb:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

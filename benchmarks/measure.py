@@ -1,0 +1,107 @@
+"""The measurements themselves: each returns rows of (name, value, unit, target)."""
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import feedparser
+
+from newswatch.alerter.matching import SubscriptionIndex
+from newswatch.classifier.classify import Classifier
+from newswatch.demo.feed import Story, render_rss
+from newswatch.fetcher.feeds import FeedSpec
+from newswatch.fetcher.normalise import normalise_feed
+from newswatch.fetcher.parse import parse_feed
+from newswatch.shared.contracts import ChannelTarget, ClassifiedItem, NewsItem, Subscription, TagHit
+
+NOW = datetime(2025, 9, 2, tzinfo=UTC)
+TITLES = [
+    "Russian missile strike on Kharkiv kills 12, officials say",
+    "EU summons Iranian ambassador over detained diplomat",
+    "Council adopts new sanctions on shipping firms",
+    "Rail workers strike over pay across the north",
+    "Government approves export licences for air defence systems",
+    "Local bakery wins national bread award",
+]
+SUMMARY = (
+    "Officials said the attack happened overnight and that rescue crews were still searching "
+    "the rubble of a five-storey building. The regional governor urged residents to stay in "
+    "shelters while air defences were active. Further details were expected later in the day."
+)  # ~300 characters, the typical RSS summary
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    value: float
+    unit: str
+    target: float | None = None
+    cmp: str = ">="
+
+    @property
+    def met(self) -> bool:
+        if self.target is None:
+            return True
+        return self.value >= self.target if self.cmp == ">=" else self.value <= self.target
+
+
+def _timed(fn, repeat: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - start) / repeat
+
+
+def bench_classifier() -> list[Row]:
+    classifier = Classifier.default()
+    items = [(TITLES[n % len(TITLES)], SUMMARY) for n in range(600)]
+    for title, summary in items[:50]:
+        classifier.classify(title, summary)
+    per_item = _timed(lambda: [classifier.classify(t, s) for t, s in items], 3) / len(items)
+    return [Row("classify: items per second", 1 / per_item, "/s", 10_000)]
+
+
+def bench_parsing() -> list[Row]:
+    stories = [Story(f"{TITLES[n % len(TITLES)]} ({n})", SUMMARY) for n in range(50)]
+    body = render_rss(
+        "Bench", "https://bench.example", [(f"g{n}", s, NOW) for n, s in enumerate(stories)]
+    )
+    feed = FeedSpec(url="https://bench.example/rss")
+    ours = _timed(lambda: normalise_feed(parse_feed(body), feed, NOW), 20)
+    plain = _timed(lambda: feedparser.parse(body), 20)
+    return [
+        Row("parse+normalise 50-entry feed", ours * 1000, "ms", 5, "<="),
+        Row("plain feedparser, same feed", plain * 1000, "ms"),
+    ]
+
+
+def bench_matching() -> list[Row]:
+    tags = ["strike", "diplomatic_protest", "sanctions", "arms_approval"]
+    subs = [
+        Subscription(
+            id=f"s{n}",
+            tags=[tags[n % 4], tags[(n * 7) % 4]],
+            min_confidence=(n % 10) / 10,
+            channels=[ChannelTarget(kind="console")],
+        )
+        for n in range(10_000)
+    ]
+    index = SubscriptionIndex(subs)
+    item = ClassifiedItem(
+        item=NewsItem(
+            id="0" * 32,
+            feed_id="f",
+            feed_url="https://f.example/",
+            source="F",
+            title="t",
+            published_at=NOW,
+            fetched_at=NOW,
+        ),
+        tags=[TagHit(tag="strike", confidence=0.9), TagHit(tag="sanctions", confidence=0.8)],
+        classifier_version="bench",
+    )
+    per_item = _timed(lambda: index.match(item), 200)
+    return [Row("match one item, 10k subscriptions", per_item * 1000, "ms", 1, "<=")]
+
+
+__all__ = ["Row", "bench_classifier", "bench_matching", "bench_parsing"]
