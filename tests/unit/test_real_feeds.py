@@ -10,13 +10,14 @@ import pytest
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.normalise import canonical_url, identity_key, normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
-from tests.conftest import SHARED
+from tests.conftest import SHARED, shared_path
 
 REAL = SHARED / "feeds" / "real"
+# Without ../shared there is one placeholder case, which skips (or fails in CI) saying why.
 ROWS = (
     list(csv.DictReader((REAL / "MANIFEST.tsv").open(encoding="utf-8"), delimiter="\t"))
     if REAL.exists()
-    else []
+    else [{"file": "(../shared/feeds/real is absent)", "items": "0"}]
 )
 # Markup a cleaner must remove. Escaped text such as "<integer>" in a code sample is content, and stays.
 LEFTOVER_MARKUP = re.compile(
@@ -31,15 +32,9 @@ def body_of(name: str) -> bytes:
     return gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _real_feeds_present():
-    from tests.conftest import shared_path
-
-    shared_path("feeds", "real", "MANIFEST.tsv")
-
-
 @pytest.mark.parametrize("row", ROWS, ids=[r["file"] for r in ROWS])
 def test_real_feed_yields_its_entries_as_clean_items(row):
+    shared_path("feeds", "real", "MANIFEST.tsv")
     expected = int(row["items"])
     try:
         raw = parse_feed(body_of(row["file"]))
