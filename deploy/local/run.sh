@@ -23,18 +23,21 @@ deploy/local/kafka.sh status 2>/dev/null || started_kafka=1
 deploy/local/redis.sh status 2>/dev/null || started_redis=1
 
 cleanup() {
-  trap - INT TERM EXIT
+  # Once stopping, a second Ctrl-C or a closed terminal must not abandon Kafka and Redis.
+  trap '' INT TERM HUP
+  trap - EXIT
   say ""; say "stopping newswatch…"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    wait_for 15 bash -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null || true
-  done
+  if ! wait_for 20 bash -c "! kill -0 ${pids[*]:-0} 2>/dev/null"; then
+    say "some services did not stop within 20 s; killing them"
+    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  fi
   [ "$started_redis" = 1 ] && deploy/local/redis.sh stop || true
   [ "$started_kafka" = 1 ] && deploy/local/kafka.sh stop || true
   say "stopped. Logs: $LOGS"
 }
 # Ctrl-C is the normal way out: clean up and exit 0. Any other exit cleans up too.
-trap 'cleanup; exit 0' INT TERM
+trap 'cleanup; exit 0' INT TERM HUP
 trap cleanup EXIT
 
 started=$(date +%s)

@@ -48,15 +48,17 @@ def main(host: str, http_port: int, smtp_port: int, drip_seconds: float) -> None
     http.on_request = _on_post
     smtp = SmtpSink(host, smtp_port)
     smtp.on_message = _on_mail
+    # Block the stop signals before any thread starts (threads inherit the mask), then wait
+    # for one synchronously: a Python-level handler that sets an Event can deadlock when a
+    # second signal lands while the main thread holds the Event's lock (Ctrl-C, then TERM).
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     http.start()
     smtp.start()
     _print(
         f"[demo] feed {http.url}/feed.xml · slack {http.url}/slack · "
         f"webhook {http.url}/webhook · smtp {host}:{smtp.port}"
     )
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    signal.sigwait(stop_signals)
     http.stop()
     smtp.stop()
