@@ -8,7 +8,7 @@ from newswatch import __version__
 from newswatch.classifier.engine import evaluate
 from newswatch.classifier.facts import FactExtractor
 from newswatch.classifier.gazetteer import Gazetteer
-from newswatch.classifier.rules import TagDefinition, load_default_tags
+from newswatch.classifier.rules import Ruleset, TagDefinition, load_default_tags
 from newswatch.shared.contracts import ClassifiedItem, Facts, NewsItem, TagHit
 
 
@@ -23,6 +23,7 @@ class Classifier:
         self, definitions: Sequence[TagDefinition], gazetteer: Gazetteer | None = None
     ) -> None:
         self.definitions = list(definitions)
+        self._ruleset = Ruleset(tuple(self.definitions))
         self._facts = FactExtractor(gazetteer or Gazetteer.load_default())
         # The version names the rules too, so a consumer can tell which tagging it got.
         fingerprint = hashlib.sha256(repr(self.definitions).encode()).hexdigest()[:8]
@@ -39,7 +40,7 @@ class Classifier:
     def classify(
         self, title: str, summary: str = "", language: str | None = None, published: object = None
     ) -> Classification:
-        hits = evaluate(self.definitions, title, summary, language)
+        hits = evaluate(self._ruleset, title, summary, language)
         evidence = [e for hit in hits for e in hit.evidence]
         facts = self._facts.extract(title, summary, evidence, published)  # type: ignore[arg-type]
         return Classification(hits, facts)

@@ -1,25 +1,63 @@
-"""Rule evaluation: text in, tags with confidence and evidence out. No I/O."""
+"""Rule evaluation: text in, tags with confidence and evidence out. No I/O.
 
-from collections.abc import Sequence
+Rules are defined per sentence (a veto or a context word counts only in the
+sentence of the match). For speed each rule runs once over a whole field and
+its matches are mapped back to their sentences; a match that would span two
+sentences is searched again inside its own.
+"""
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
-from newswatch.classifier.rules import Rule, TagDefinition
+from newswatch.classifier.prefilter import LiteralIndex, Requirement, may_match
+from newswatch.classifier.rules import Rule, Ruleset, TagDefinition, Veto
 from newswatch.classifier.text import sentences
 from newswatch.shared.contracts import Evidence, TagHit
 
 Field = Literal["title", "summary"]
 
 
+@dataclass(slots=True)
+class _Text:
+    """One field, split into sentences once, with the rule literals it contains."""
+
+    field: Field
+    text: str
+    present: frozenset[str]
+    spans: list[tuple[int, str]]
+    starts: list[int]
+
+    @classmethod
+    def of(cls, field: Field, text: str, index: LiteralIndex) -> "_Text":
+        spans = list(sentences(text))
+        return cls(field, text, index.present(text.lower()), spans, [s for s, _ in spans])
+
+    def may_match(self, literals: Requirement) -> bool:
+        return may_match(literals, self.present)
+
+    def sentence_at(self, position: int) -> int:
+        return bisect_right(self.starts, position) - 1
+
+
 def evaluate(
-    definitions: Sequence[TagDefinition],
+    ruleset: Ruleset,
     title: str,
     summary: str,
     language: str | None = None,
 ) -> list[TagHit]:
-    fields: list[tuple[Field, str]] = [("title", title), ("summary", summary)]
+    texts = [
+        _Text.of(f, t, ruleset.index) for f, t in (("title", title), ("summary", summary)) if t
+    ]
+    # Most news carries none of the words any tag needs: the literal index says so at once.
+    texts = [t for t in texts if t.may_match(ruleset.literals)]
     hits = []
-    for definition in definitions:
-        evidence, weights = _evidence_for(definition, fields, language)
+    for definition in ruleset.definitions:
+        gated = [t for t in texts if t.may_match(definition.literals)]
+        if not gated:
+            continue
+        evidence, weights = _evidence_for(definition, gated, language)
         confidence = _noisy_or(weights.values())
         if evidence and confidence >= definition.threshold:
             hits.append(
@@ -29,59 +67,77 @@ def evaluate(
 
 
 def _evidence_for(
-    definition: TagDefinition, fields: list[tuple[Field, str]], language: str | None
+    definition: TagDefinition, texts: list[_Text], language: str | None
 ) -> tuple[list[Evidence], dict[str, float]]:
     evidence: list[Evidence] = []
     weights: dict[str, float] = {}
     rules = [r for r in definition.rules if r.applies_to(language)]
     vetoes = [v for v in definition.vetoes if v.applies_to(language)]
-    for field, text in fields:
-        if not text:
-            continue
-        for offset, sentence in sentences(text):
-            for rule in rules:
-                for start, end in _surviving_matches(rule, vetoes, sentence):
-                    evidence.append(
-                        Evidence(
-                            field=field,
-                            start=offset + start,
-                            end=offset + end,
-                            text=sentence[start:end],
-                            rule=f"{definition.tag}/{rule.id}",
-                        )
+    for text in texts:
+        veto_spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        for rule in rules:
+            if not (text.may_match(rule.literals) and text.may_match(rule.context_literals)):
+                continue
+            live_vetoes = [v for v in vetoes if text.may_match(v.literals)]
+            for index, start, end in _matches(rule, text):
+                offset, sentence = text.spans[index]
+                if rule.context is not None and not rule.context.search(sentence):
+                    continue
+                local = (start - offset, end - offset)
+                if any(
+                    _cancels(v, _veto_spans(v, index, sentence, veto_spans), local)
+                    for v in live_vetoes
+                ):
+                    continue
+                evidence.append(
+                    Evidence(
+                        field=text.field,
+                        start=start,
+                        end=end,
+                        text=text.text[start:end],
+                        rule=f"{definition.tag}/{rule.id}",
                     )
-                    # Each rule counts once: repeating one phrase is not more evidence.
-                    weights[rule.id] = max(weights.get(rule.id, 0.0), rule.weight)
+                )
+                # Each rule counts once: repeating one phrase is not more evidence.
+                weights[rule.id] = max(weights.get(rule.id, 0.0), rule.weight)
     return evidence, weights
 
 
-def _surviving_matches(rule: Rule, vetoes: list, sentence: str) -> list[tuple[int, int]]:
-    matches = [m.span() for m in rule.pattern.finditer(sentence)]
-    if not matches:
-        return []
-    if rule.context is not None and not rule.context.search(sentence):
-        return []
-    if not vetoes:
-        return matches
-    vetoed = [(v, [m.span() for m in v.pattern.finditer(sentence)]) for v in vetoes]
-    return [
-        span
-        for span in matches
-        if not any(_cancels(v.near, veto_spans, span) for v, veto_spans in vetoed)
-    ]
+def _matches(rule: Rule, text: _Text) -> Iterable[tuple[int, int, int]]:
+    """(sentence index, start, end) of the rule's matches, each inside one sentence."""
+    for match in rule.pattern.finditer(text.text):
+        start, end = match.span()
+        index = text.sentence_at(start)
+        if index < 0:
+            continue
+        offset, sentence = text.spans[index]
+        if end <= offset + len(sentence):
+            yield index, start, end
+        else:  # the match ran into the next sentence: look again within this one only
+            for local in rule.pattern.finditer(sentence, start - offset):
+                yield index, offset + local.start(), offset + local.end()
 
 
-def _cancels(near: int | None, veto_spans: list[tuple[int, int]], span: tuple[int, int]) -> bool:
+def _veto_spans(
+    veto: Veto, index: int, sentence: str, cache: dict[tuple[str, int], list[tuple[int, int]]]
+) -> list[tuple[int, int]]:
+    key = (veto.id, index)
+    if key not in cache:
+        cache[key] = [m.span() for m in veto.pattern.finditer(sentence)]
+    return cache[key]
+
+
+def _cancels(veto: Veto, veto_spans: list[tuple[int, int]], span: tuple[int, int]) -> bool:
     if not veto_spans:
         return False
-    if near is None:
+    if veto.near is None:
         return True
     start, end = span
-    return any(vs - near <= end and ve + near >= start for vs, ve in veto_spans)
+    return any(vs - veto.near <= end and ve + veto.near >= start for vs, ve in veto_spans)
 
 
-def _noisy_or(weights: object) -> float:
+def _noisy_or(weights: Iterable[float]) -> float:
     miss = 1.0
-    for w in weights:  # type: ignore[attr-defined]
+    for w in weights:
         miss *= 1.0 - w
     return 1.0 - miss

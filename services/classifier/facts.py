@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 from newswatch.classifier.gazetteer import Gazetteer, Name
+from newswatch.classifier.prefilter import required_literals
 from newswatch.classifier.text import sentences
 from newswatch.shared.contracts import Actor, Casualty, Evidence, Facts, MoneyAmount, Place
 
@@ -68,7 +69,30 @@ _WEAPONS = [
     ("bomb", r"bombs?"), ("air defence system", r"air defen[cs]e systems?|patriot systems?"),
     ("tank", r"tanks?"), ("fighter jet", r"fighter jets?|f-16s?|f-35s?|warplanes?"),
 ]  # fmt: skip
-_WEAPON_PATTERNS = [(name, re.compile(rf"\b(?:{p})\b", re.IGNORECASE)) for name, p in _WEAPONS]
+_WEAPON_PATTERNS = [
+    (name, re.compile(rf"\b(?:{p})\b", re.IGNORECASE), required_literals(p)) for name, p in _WEAPONS
+]
+# Cheap tests that decide whether an extractor can find anything at all (lower-cased text).
+_CASUALTY_WORDS = ("kill", "dead", "die", "death", "injur", "wound", "hurt", "lives", "fatalit")
+_MONEY_MARKS = (
+    "$",
+    "€",
+    "£",
+    "¥",
+    "₴",
+    "₽",
+    "dollar",
+    "euro",
+    "pound",
+    "rubl",
+    "roubl",
+    "hryvn",
+    "yuan",
+    "yen",
+    "usd",
+    "eur",
+    "gbp",
+)
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -120,13 +144,15 @@ class FactExtractor:
         self, title: str, summary: str, evidence: list[Evidence], published: date | None = None
     ) -> Facts:
         text = f"{title}\n{summary}"
+        lowered = text.lower()
         return Facts(
             places=self._places(text),
-            actors=self._actors(title, summary, evidence),
-            casualties=_casualties(text),
-            money=_money(text),
-            weapons=_weapons(text),
-            event_date=_event_date(text, published),
+            # Roles come from the triggers, so actors are worth finding on tagged items only.
+            actors=self._actors(title, summary, evidence) if evidence else [],
+            casualties=_casualties(text) if any(w in lowered for w in _CASUALTY_WORDS) else [],
+            money=_money(text) if any(m in lowered for m in _MONEY_MARKS) else [],
+            weapons=_weapons(text, lowered),
+            event_date=_event_date(text, published) if " on " in lowered else None,
         )
 
     def _places(self, text: str) -> list[Place]:
@@ -229,10 +255,12 @@ def _money(text: str) -> list[MoneyAmount]:
     return list(found.values())
 
 
-def _weapons(text: str) -> list[str]:
+def _weapons(text: str, lowered: str) -> list[str]:
     found: list[str] = []
     covered: list[tuple[int, int]] = []
-    for name, pattern in _WEAPON_PATTERNS:
+    for name, pattern, literals in _WEAPON_PATTERNS:
+        if literals is not None and not any(lit in lowered for lit in literals):
+            continue
         for m in pattern.finditer(text):
             # "cruise missile" should not also count as a plain "missile".
             if any(s <= m.start() < e for s, e in covered):

@@ -1,10 +1,15 @@
 """The place and actor names the fact extractor knows, loaded from gazetteer.yaml."""
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 
 import yaml
+
+# Capitalised words as they appear in names ("U.S.", "Rostov-on-Don", "Kyiv's"): every known
+# name starts with a capital, so lower-case words are never looked at.
+_TOKEN = re.compile(r"(?<![\w'’.-])[^\W\d_a-zа-яёїієґ][\w'’.-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,14 +23,45 @@ class Name:
 
 
 class Gazetteer:
+    """Finds known names by their first word: a dictionary lookup per word of the text."""
+
     def __init__(self, names: dict[str, Name]) -> None:
         self.names = names
-        # Longest first so "Gaza City" wins over "Gaza" and "South Sudan" over "Sudan".
-        alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        self.pattern = re.compile(rf"(?<![\w.])(?:{alternation})(?![\w])")
+        self._by_first_word: dict[str, list[str]] = defaultdict(list)
+        for form in sorted(
+            names, key=len, reverse=True
+        ):  # longest first: "Gaza City" before "Gaza"
+            self._by_first_word[form.split(" ", 1)[0]].append(form)
 
     def find(self, text: str) -> list[tuple[int, int, Name]]:
-        return [(m.start(), m.end(), self.names[m.group(0)]) for m in self.pattern.finditer(text)]
+        found = []
+        end_of_last = 0
+        for token in _TOKEN.finditer(text):
+            start = token.start()
+            word = token.group(0)
+            if start < end_of_last or not word[0].isupper():
+                continue  # inside a name already found, or not a name: every known name is capitalised
+            match = self._match_at(text, start, word)
+            if match:
+                found.append((start, start + len(match), self.names[match]))
+                end_of_last = start + len(match)
+        return found
+
+    def _match_at(self, text: str, start: int, word: str) -> str | None:
+        # A token may carry what follows a name: "Kyiv." ends a sentence, "Russia’s" is possessive.
+        shouting = word.isupper() and len(word) > 3  # "UKRAINE" in an all-caps headline
+        candidates = (word, word.rstrip(".,"), word.replace("’", "'"), _stem(word))
+        if shouting:
+            candidates += (word.title(), _stem(word).title())
+        for first in dict.fromkeys(candidates):
+            for form in self._by_first_word.get(first, ()):
+                end = start + len(form)
+                seen = text[start:end].replace("’", "'")
+                if seen == form or (shouting and seen.lower() == form.lower()):
+                    after = text[end : end + 1]
+                    if not (after.isalnum() or after == "_"):
+                        return form
+        return None
 
     @classmethod
     def load_default(cls) -> "Gazetteer":
@@ -52,6 +88,13 @@ class Gazetteer:
             for form in forms:
                 names[form] = Name(bloc, "bloc", None)
         return cls(names)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("'s", "’s", "."):
+        if word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
 
 
 def _check_code(code: object, where: str) -> None:

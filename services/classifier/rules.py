@@ -27,6 +27,7 @@ from pathlib import Path
 
 import yaml
 
+from newswatch.classifier.prefilter import LiteralIndex, Requirement, required_literals
 from newswatch.shared.topics import TAG_NAME
 
 DEFAULT_THRESHOLD = 0.5
@@ -43,6 +44,14 @@ class Rule:
     pattern: re.Pattern[str]
     context: re.Pattern[str] | None = None
     languages: frozenset[str] = frozenset()
+    # Substrings a match cannot do without (see prefilter.py); None: always run the regex.
+    literals: Requirement = field(init=False, compare=False)
+    context_literals: Requirement = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "literals", required_literals(self.pattern.pattern))
+        context = required_literals(self.context.pattern) if self.context else None
+        object.__setattr__(self, "context_literals", context)
 
     def applies_to(self, language: str | None) -> bool:
         return not self.languages or language is None or language in self.languages
@@ -54,6 +63,10 @@ class Veto:
     pattern: re.Pattern[str]
     near: int | None = None
     languages: frozenset[str] = frozenset()
+    literals: Requirement = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "literals", required_literals(self.pattern.pattern))
 
     def applies_to(self, language: str | None) -> bool:
         return not self.languages or language is None or language in self.languages
@@ -66,6 +79,39 @@ class TagDefinition:
     threshold: float
     rules: tuple[Rule, ...]
     vetoes: tuple[Veto, ...] = field(default=())
+    # Literals one of which any rule needs: a field without them cannot carry the tag,
+    # so most items are dismissed with a few substring tests. None: no such gate.
+    literals: Requirement = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        needs = [r.literals for r in self.rules]
+        gate = None if any(n is None for n in needs) else frozenset().union(*needs)  # type: ignore[arg-type]
+        object.__setattr__(self, "literals", gate)
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    """The tags a classifier applies, with the literals any of them needs, computed once."""
+
+    definitions: tuple[TagDefinition, ...]
+    literals: Requirement = field(init=False, repr=False, compare=False)
+    index: LiteralIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        needs = [d.literals for d in self.definitions]
+        gate = None if any(n is None for n in needs) else frozenset().union(*needs)  # type: ignore[arg-type]
+        object.__setattr__(self, "literals", gate)
+        every = [
+            req
+            for d in self.definitions
+            for req in (
+                *(r.literals for r in d.rules),
+                *(r.context_literals for r in d.rules),
+                *(v.literals for v in d.vetoes),
+            )
+            if req is not None
+        ]
+        object.__setattr__(self, "index", LiteralIndex(lit for req in every for lit in req))
 
 
 class _LineLoader(yaml.SafeLoader):
