@@ -59,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--tags-dir", type=Path, help="folder of tag YAML files (default: built-in tags)"
     )
+    p = command("eval", "Score the classifier on labelled JSON lines: P/R/F1 per tag.", _eval)
+    p.add_argument(
+        "--data", type=Path, required=True, help='JSON lines {"id","title","summary","tags"}'
+    )
+    p.add_argument(
+        "--tags-dir", type=Path, help="folder of tag YAML files (default: built-in tags)"
+    )
+    p.add_argument("--worst", type=int, default=10, help="how many misses and false alarms to list")
     p = command("tags", "Check tag files and list the tags they define.", _tags)
     p.add_argument("tags_dir", nargs="?", type=Path, help="folder of tag YAML files")
 
@@ -130,6 +138,15 @@ def _classify(args: argparse.Namespace) -> int:
     from newswatch.classifier import batch
 
     return batch.run(_load_classifier(args.tags_dir))  # type: ignore[arg-type]
+
+
+def _eval(args: argparse.Namespace) -> None:
+    from newswatch.classifier import evaluation
+
+    classifier = _load_classifier(args.tags_dir)
+    outcomes = evaluation.run(classifier, evaluation.read_examples(args.data))  # type: ignore[arg-type]
+    report = evaluation.score(outcomes, classifier.tags)  # type: ignore[attr-defined]
+    print(evaluation.render(report, args.worst))
 
 
 def _tags(args: argparse.Namespace) -> None:

@@ -35,7 +35,7 @@ def classify_lines(lines: Iterable[str], classifier: Classifier) -> Iterator[dic
             "confidence": {h.tag: h.confidence for h in result.tags},
             "evidence": {h.tag: [e.model_dump() for e in h.evidence] for h in result.tags},
             "facts": result.facts.model_dump(mode="json", exclude_defaults=True),
-            "lang": lang,
+            "lang": result.language,
         }
 
 

@@ -8,6 +8,7 @@ from newswatch import __version__
 from newswatch.classifier.engine import evaluate
 from newswatch.classifier.facts import FactExtractor
 from newswatch.classifier.gazetteer import Gazetteer
+from newswatch.classifier.language import detect_language
 from newswatch.classifier.rules import Ruleset, TagDefinition, load_default_tags
 from newswatch.shared.contracts import ClassifiedItem, Facts, NewsItem, TagHit
 
@@ -16,6 +17,7 @@ from newswatch.shared.contracts import ClassifiedItem, Facts, NewsItem, TagHit
 class Classification:
     tags: list[TagHit]
     facts: Facts
+    language: str | None  # as given, else detected; None when unsure
 
 
 class Classifier:
@@ -40,13 +42,16 @@ class Classifier:
     def classify(
         self, title: str, summary: str = "", language: str | None = None, published: object = None
     ) -> Classification:
+        language = language or detect_language(f"{title}\n{summary}")
         hits = evaluate(self._ruleset, title, summary, language)
         evidence = [e for hit in hits for e in hit.evidence]
         facts = self._facts.extract(title, summary, evidence, published)  # type: ignore[arg-type]
-        return Classification(hits, facts)
+        return Classification(hits, facts, language)
 
     def classify_item(self, item: NewsItem) -> ClassifiedItem:
         result = self.classify(item.title, item.summary, item.language, item.published_at.date())
+        if item.language is None and result.language is not None:
+            item = item.model_copy(update={"language": result.language})  # recorded as detected
         return ClassifiedItem(
             item=item, tags=result.tags, facts=result.facts, classifier_version=self.version
         )

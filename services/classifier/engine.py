@@ -11,12 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from newswatch.classifier.language import SUPPORTED
 from newswatch.classifier.prefilter import LiteralIndex, Requirement, may_match
 from newswatch.classifier.rules import Rule, Ruleset, TagDefinition, Veto
 from newswatch.classifier.text import sentences
 from newswatch.shared.contracts import Evidence, TagHit
 
 Field = Literal["title", "summary"]
+OTHER_LANGUAGE_THRESHOLD = 0.95
 
 
 @dataclass(slots=True)
@@ -59,11 +61,18 @@ def evaluate(
             continue
         evidence, weights = _evidence_for(definition, gated, language)
         confidence = _noisy_or(weights.values())
-        if evidence and confidence >= definition.threshold:
+        if evidence and confidence >= _threshold(definition, language):
             hits.append(
                 TagHit(tag=definition.tag, confidence=round(confidence, 3), evidence=evidence)
             )
     return hits
+
+
+def _threshold(definition: TagDefinition, language: str | None) -> float:
+    # The rules are written for six languages; in any other, only a sure match is a tag.
+    if language is not None and language not in SUPPORTED:
+        return max(definition.threshold, OTHER_LANGUAGE_THRESHOLD)
+    return definition.threshold
 
 
 def _evidence_for(

@@ -113,3 +113,17 @@ def test_hostile_and_empty_input_does_not_crash(classifier):
     assert classifier.classify("", "").tags == []
     assert classifier.classify("…" * 50_000, "<" * 100_000).tags == []
     assert tags(classifier, "x" * 100_000 + " missile strike kills 3") == {"strike"}
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Russia launched 1500 drones at Ukraine in a week, air force says", {"strike"}),
+        ("Documentary recalls the bombing raid of 1944", set()),
+        ("Drone debris falls onto roof of high-rise in Kyiv", {"strike"}),
+        ("Developer guide: shelling out to commands from Python", set()),
+        ("Train hits truck, killing one; driver struck by debris", set()),
+    ],
+)
+def test_numbers_years_debris_and_idioms(classifier, title, expected):
+    assert tags(classifier, title) == expected

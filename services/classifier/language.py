@@ -1,0 +1,153 @@
+"""Which language a news item is in: scripts first, then the commonest words.
+
+Small and deterministic on purpose: a headline and a summary are short, the six
+languages the tags are written for are well separated by these signals, and the
+detector must also recognise "some other language" so that rules for Spanish do
+not fire on Portuguese. Returns ISO 639-1 codes, or None when unsure.
+"""
+
+import re
+import unicodedata
+
+SUPPORTED = frozenset({"en", "fr", "de", "es", "uk", "ru"})
+
+# Words, with their apostrophes ("ukraine's" stays one word, not "ukraine" and a Czech "s").
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_UK_LETTERS = frozenset("ієїґ")
+_RU_LETTERS = frozenset("ыэъё")
+# The commonest short words of each Latin-script language; the other languages are here
+# so that their text is recognised as theirs rather than scored as a near neighbour.
+_STOPWORDS = {
+    "en": "the of and to in a is that for on with as was by at from has have are it its be this said "
+    "after were will an says over amid against kills killed new officials people government minister "
+    "his her their who which not but into more than",
+    "fr": "le la les de des du et en un une est dans pour que qui sur au aux par pas avec ce il elle ont été "
+    "selon après contre nouveau nouvelle entre sous depuis leur ses son sont morts tués",
+    "de": "der die das und ist nicht ein eine zu den mit von im dem des auf für sich auch wurde nach bei hat "
+    "sind aus gegen neue neuen wird zwei über vor nach",
+    "es": "el la los las de del y en un una que es por con para se al su lo como más según tras fue han sido "
+    "ha contra nuevo nueva sus entre desde hasta ante sobre muertos",
+    "pt": "o a os as de do da dos das e em um uma que para com por não no na ao se foi são mais pelo pela após "
+    "diz mortos contra novo nova entre",
+    "it": "il lo la gli le di del della dei e è in un una che per con non si da al alla sono dopo ha su "
+    "secondo contro nuovo anche tra stato morti",
+    "nl": "de het een en van in is op te dat met voor zijn niet aan er om ook bij door na",
+    "pl": "i w na z się nie do że to jest o jak po przez dla od jego już są oraz",
+    "sv": "och i att det som en på är av för med till den har de inte om ett efter",
+    "tr": "ve bir bu da de için ile olarak çok daha en sonra ama gibi olan",
+    "ro": "și în de la cu pe a din care este un o nu se mai au fost după",
+    "cs": "a v na se je že s z do to o ve k by jsou po",
+}
+# Letters that point at one language (or a few); worth one distinctive word each.
+_LETTER_HINTS = {"ñ": ("es",), "¿": ("es",), "¡": ("es",), "ß": ("de",), "ä": ("de", "sv"),
+                 "ö": ("de", "sv", "tr"), "ü": ("de", "tr"), "ç": ("fr", "pt", "tr"), "è": ("fr", "it"),
+                 "ê": ("fr", "pt"), "ã": ("pt",), "õ": ("pt",), "ą": ("pl",), "ł": ("pl",),
+                 "ř": ("cs",), "ă": ("ro",), "ș": ("ro",), "ğ": ("tr",), "ı": ("tr",)}  # fmt: skip
+_STOPWORD_SETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
+# A word several languages share ("de", "in", "la") says little: it counts 1/n for each.
+_WEIGHTS: dict[str, dict[str, float]] = {}
+for _lang, _words in _STOPWORD_SETS.items():
+    for _word in _words:
+        _WEIGHTS.setdefault(_word, {})[_lang] = 0.0
+for _word, _langs in _WEIGHTS.items():
+    for _lang in _langs:
+        _langs[_lang] = 1.0 / len(_langs)
+_CYRILLIC_STOPWORDS = {
+    "uk": frozenset(
+        [
+            "і",
+            "та",
+            "що",
+            "на",
+            "не",
+            "як",
+            "це",
+            "до",
+            "за",
+            "від",
+            "з",
+            "у",
+            "в",
+            "про",
+            "його",
+            "також",
+            "після",
+            "під",
+            "час",
+        ]
+    ),
+    "ru": frozenset(
+        [
+            "и",
+            "что",
+            "на",
+            "не",
+            "как",
+            "это",
+            "до",
+            "за",
+            "от",
+            "с",
+            "у",
+            "в",
+            "о",
+            "его",
+            "также",
+            "после",
+            "под",
+            "по",
+            "из",
+        ]
+    ),
+}
+_SCRIPT_LANGUAGES = {"ARABIC": "ar", "HEBREW": "he", "GREEK": "el", "HANGUL": "ko",
+                     "HIRAGANA": "ja", "KATAKANA": "ja", "CJK": "zh", "BENGALI": "bn",
+                     "DEVANAGARI": "hi", "THAI": "th", "GEORGIAN": "ka", "ARMENIAN": "hy"}  # fmt: skip
+
+
+def detect_language(text: str) -> str | None:
+    words = _WORD.findall(text.lower()[:2000])
+    if not words:
+        return None
+    script = _dominant_script(words)
+    if script == "CYRILLIC":
+        return _cyrillic(words)
+    if script == "LATIN":
+        return _latin(words)
+    return _SCRIPT_LANGUAGES.get(script or "")
+
+
+def _dominant_script(words: list[str]) -> str | None:
+    counts: dict[str, int] = {}
+    for word in words[:60]:
+        name = unicodedata.name(word[0], "")
+        script = name.split(" ", 1)[0]
+        counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def _cyrillic(words: list[str]) -> str | None:
+    letters = set("".join(words))
+    uk = len(letters & _UK_LETTERS) * 2 + sum(w in _CYRILLIC_STOPWORDS["uk"] for w in words)
+    ru = len(letters & _RU_LETTERS) * 2 + sum(w in _CYRILLIC_STOPWORDS["ru"] for w in words)
+    if uk == ru:
+        return None
+    return "uk" if uk > ru else "ru"
+
+
+def _latin(words: list[str]) -> str | None:
+    scores = dict.fromkeys(_STOPWORD_SETS, 0.0)
+    for word in words:
+        for lang, weight in _WEIGHTS.get(word, {}).items():
+            scores[lang] += weight
+    letters = set("".join(words))
+    for letter, langs in _LETTER_HINTS.items():
+        if letter in letters:
+            for lang in langs:
+                scores[lang] += 1.0 / len(langs)
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    # One distinctive word, clearly ahead of the next language, is a decision for a headline.
+    if top >= 1.0 and top >= 1.5 * second:
+        return best
+    return None
