@@ -5,7 +5,13 @@ import platform
 import resource
 import sys
 
-from benchmarks.measure import Row, bench_classifier, bench_matching, bench_parsing
+from benchmarks.measure import (
+    Row,
+    bench_classifier,
+    bench_classify_command,
+    bench_matching,
+    bench_parsing,
+)
 
 
 def machine() -> str:
@@ -21,7 +27,12 @@ def machine() -> str:
 
 
 def main() -> int:
-    rows: list[Row] = [*bench_classifier(), *bench_parsing(), *bench_matching()]
+    rows: list[Row] = [
+        *bench_classifier(),
+        *bench_classify_command(),
+        *bench_parsing(),
+        *bench_matching(),
+    ]
     width = max(len(r.name) for r in rows)
     print(f"newswatch benchmarks on {machine()} (one core, one process)\n")
     print(f"{'benchmark':{width}}  {'result':>14}  {'target':>14}  status")

@@ -8,7 +8,6 @@ sentences is searched again inside its own.
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
 
 from newswatch.classifier.language import SUPPORTED
@@ -21,26 +20,31 @@ Field = Literal["title", "summary"]
 OTHER_LANGUAGE_THRESHOLD = 0.95
 
 
-@dataclass(slots=True)
 class _Text:
-    """One field, split into sentences once, with the rule literals it contains."""
+    """One field with the rule literals it contains; split into sentences only if a rule needs it."""
 
-    field: Field
-    text: str
-    present: frozenset[str]
-    spans: list[tuple[int, str]]
-    starts: list[int]
+    __slots__ = ("_spans", "_starts", "field", "present", "text")
 
-    @classmethod
-    def of(cls, field: Field, text: str, index: LiteralIndex) -> "_Text":
-        spans = list(sentences(text))
-        return cls(field, text, index.present(text.lower()), spans, [s for s, _ in spans])
+    def __init__(self, field: Field, text: str, index: LiteralIndex) -> None:
+        self.field = field
+        self.text = text
+        self.present = index.present(text.lower())
+        self._spans: list[tuple[int, str]] | None = None
+        self._starts: list[int] = []
+
+    @property
+    def spans(self) -> list[tuple[int, str]]:
+        if self._spans is None:
+            self._spans = list(sentences(self.text))
+            self._starts = [start for start, _ in self._spans]
+        return self._spans
 
     def may_match(self, literals: Requirement) -> bool:
         return may_match(literals, self.present)
 
     def sentence_at(self, position: int) -> int:
-        return bisect_right(self.starts, position) - 1
+        self.spans  # noqa: B018 - makes sure the split exists
+        return bisect_right(self._starts, position) - 1
 
 
 def evaluate(
@@ -49,9 +53,7 @@ def evaluate(
     summary: str,
     language: str | None = None,
 ) -> list[TagHit]:
-    texts = [
-        _Text.of(f, t, ruleset.index) for f, t in (("title", title), ("summary", summary)) if t
-    ]
+    texts = [_Text(f, t, ruleset.index) for f, t in (("title", title), ("summary", summary)) if t]
     # Most news carries none of the words any tag needs: the literal index says so at once.
     texts = [t for t in texts if t.may_match(ruleset.literals)]
     hits = []

@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from newswatch.classifier.gazetteer import Gazetteer, Name
-from newswatch.classifier.prefilter import required_literals
+from newswatch.classifier.prefilter import LiteralIndex, may_match, required_literals
 from newswatch.classifier.text import sentences
 from newswatch.shared.contracts import Actor, Casualty, Evidence, Facts, MoneyAmount, Place
 
@@ -18,7 +18,10 @@ _QUALIFIERS = {
     "nearly": "about", "almost": "about", "approximately": "about", "some": "about",
     "roughly": "about", "up to": "up_to",
 }  # fmt: skip
-_QUAL = r"(?P<q>at least|no fewer than|more than|over|upwards of|about|around|nearly|almost|approximately|some|roughly|up to)?\s*"
+_QUAL_WORDS = r"at least|no fewer than|more than|over|upwards of|about|around|nearly|almost|approximately|some|roughly|up to"
+# Patterns start at the number (or currency sign), which the regex engine finds fast; the
+# qualifier in front ("at least 23") is read afterwards from the text just before it.
+_QUAL_BEFORE = re.compile(rf"\b({_QUAL_WORDS})\s*$", re.IGNORECASE)
 _WORD_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -29,11 +32,11 @@ _NUM = r"(?P<n>\d{1,3}(?:,\d{3})+|\d+|" + "|".join(_WORD_NUMBERS) + r")"
 _KILLED = r"killed|dead|died|deaths|lives|fatalities"
 _INJURED = r"injured|wounded|hurt|injuries"
 _CASUALTY_AFTER = re.compile(
-    rf"\b{_QUAL}{_NUM}\s+(?:[a-z-]+\s+){{0,3}}?(?:were\s+|have been\s+|had been\s+)?(?P<v>{_KILLED}|{_INJURED})\b",
+    rf"\b{_NUM}\s+(?:[a-z-]+\s+){{0,3}}?(?:were\s+|have been\s+|had been\s+)?(?P<v>{_KILLED}|{_INJURED})\b",
     re.IGNORECASE,
 )
 _CASUALTY_BEFORE = re.compile(
-    rf"\b(?P<v>kill(?:ed|ing|s)|wound(?:ed|ing|s)|injur(?:ed|ing|es))\s+{_QUAL}{_NUM}\b(?!\s*(?:%|per ?cent|million|billion))",
+    rf"\b(?P<v>kill(?:ed|ing|s)|wound(?:ed|ing|s)|injur(?:ed|ing|es))\s+(?:(?P<q>{_QUAL_WORDS})\s+)?{_NUM}\b(?!\s*(?:%|per ?cent|million|billion))",
     re.IGNORECASE,
 )
 _CURRENCY_SYMBOLS = {
@@ -55,9 +58,9 @@ _MULTIPLIERS = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, 
                 "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12}  # fmt: skip
 _AMOUNT = r"(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _MULT = r"(?:\s*(?P<m>thousand|million|billion|trillion|mln|mn|bn|tn|k|m|b)\b)?"
-_MONEY_SYMBOL = re.compile(rf"\b{_QUAL}(?P<c>US\$|\$|€|£|¥|₴|₽)\s?{_AMOUNT}{_MULT}", re.IGNORECASE)
+_MONEY_SYMBOL = re.compile(rf"(?P<c>US\$|\$|€|£|¥|₴|₽)\s?{_AMOUNT}{_MULT}", re.IGNORECASE)
 _MONEY_WORD = re.compile(
-    rf"\b{_QUAL}{_AMOUNT}{_MULT}\s+(?:(?:US|U\.S\.)\s+)?(?P<c>dollars?|euros?|pounds?|roubles?|rubles?|hryvnias?|yuan|yen|USD|EUR|GBP)\b",
+    rf"\b{_AMOUNT}{_MULT}\s+(?:(?:US|U\.S\.)\s+)?(?P<c>dollars?|euros?|pounds?|roubles?|rubles?|hryvnias?|yuan|yen|USD|EUR|GBP)\b",
     re.IGNORECASE,
 )
 _WEAPONS = [
@@ -72,26 +75,21 @@ _WEAPONS = [
 _WEAPON_PATTERNS = [
     (name, re.compile(rf"\b(?:{p})\b", re.IGNORECASE), required_literals(p)) for name, p in _WEAPONS
 ]
-# Cheap tests that decide whether an extractor can find anything at all (lower-cased text).
-_CASUALTY_WORDS = ("kill", "dead", "die", "death", "injur", "wound", "hurt", "lives", "fatalit")
-_MONEY_MARKS = (
-    "$",
-    "€",
-    "£",
-    "¥",
-    "₴",
-    "₽",
-    "dollar",
-    "euro",
-    "pound",
-    "rubl",
-    "roubl",
-    "hryvn",
-    "yuan",
-    "yen",
-    "usd",
-    "eur",
-    "gbp",
+# Words without which an extractor cannot find anything: one Aho-Corasick pass over the
+# lower-cased text tells which are present, so most extractors never run their regexes.
+_CASUALTY_MARKS = frozenset(
+    {"kill", "dead", "died", "death", "injur", "wound", "hurt", "lives", "fatalit"}
+)
+_MONEY_MARKS = frozenset({"$", "€", "£", "¥", "₴", "₽", "dollar", "euro", "pound", "roubl", "rubl",
+                          "hryvn", "yuan", "yen", "usd", "eur", "gbp"})  # fmt: skip
+_DATE_MARKS = frozenset({"on "})
+_MARKS = LiteralIndex(
+    [
+        *_CASUALTY_MARKS,
+        *_MONEY_MARKS,
+        *_DATE_MARKS,
+        *(lit for _, _, literals in _WEAPON_PATTERNS if literals for lit in literals),
+    ]
 )
 _MONTHS = {
     m: i
@@ -144,15 +142,15 @@ class FactExtractor:
         self, title: str, summary: str, evidence: list[Evidence], published: date | None = None
     ) -> Facts:
         text = f"{title}\n{summary}"
-        lowered = text.lower()
+        present = _MARKS.present(text.lower())
         return Facts(
             places=self._places(text),
             # Roles come from the triggers, so actors are worth finding on tagged items only.
             actors=self._actors(title, summary, evidence) if evidence else [],
-            casualties=_casualties(text) if any(w in lowered for w in _CASUALTY_WORDS) else [],
-            money=_money(text) if any(m in lowered for m in _MONEY_MARKS) else [],
-            weapons=_weapons(text, lowered),
-            event_date=_event_date(text, published) if " on " in lowered else None,
+            casualties=_casualties(text) if may_match(_CASUALTY_MARKS, present) else [],
+            money=_money(text) if may_match(_MONEY_MARKS, present) else [],
+            weapons=_weapons(text, present),
+            event_date=_event_date(text, published) if may_match(_DATE_MARKS, present) else None,
         )
 
     def _places(self, text: str) -> list[Place]:
@@ -211,6 +209,18 @@ def _add_actor(actors: dict[tuple[str, str | None], Actor], actor: Actor) -> Non
     actors.setdefault((actor.name, actor.role), actor)
 
 
+def _qualifier_word(text: str, match: re.Match[str]) -> str:
+    inside = match.groupdict().get("q")
+    if inside:
+        return inside.lower()
+    before = _QUAL_BEFORE.search(text, max(0, match.start() - 24), match.start())
+    return before.group(1).lower() if before else ""
+
+
+def _qualifier(text: str, match: re.Match[str]) -> str:
+    return _QUALIFIERS.get(_qualifier_word(text, match), "exact")
+
+
 def _number(raw: str) -> int:
     raw = raw.lower()
     return _WORD_NUMBERS[raw] if raw in _WORD_NUMBERS else int(raw.replace(",", ""))
@@ -223,9 +233,9 @@ def _casualties(text: str) -> list[Casualty]:
             verb = m.group("v").lower()
             kind = "injured" if re.match(r"injur|wound|hurt", verb) else "killed"
             count = _number(m.group("n"))
-            if 1900 <= count <= 2100 and not m.group("q"):
+            if 1900 <= count <= 2100 and not _qualifier_word(text, m):
                 continue  # a year next to "died" is not a death toll
-            qualifier = _QUALIFIERS.get((m.group("q") or "").lower(), "exact")
+            qualifier = _qualifier(text, m)
             known = found.get((kind, count))
             # Headlines round ("kills five"); the body's "at least five" is the careful reading.
             if known is None or (known.qualifier == "exact" and qualifier != "exact"):
@@ -245,7 +255,7 @@ def _money(text: str) -> list[MoneyAmount]:
             value = float(m.group("n").replace(",", "")) * _MULTIPLIERS.get(
                 (m.group("m") or "").lower(), 1
             )
-            qualifier = _QUALIFIERS.get((m.group("q") or "").lower(), "exact")
+            qualifier = _qualifier(text, m)
             found.setdefault(
                 (value, currency),
                 MoneyAmount(
@@ -255,11 +265,11 @@ def _money(text: str) -> list[MoneyAmount]:
     return list(found.values())
 
 
-def _weapons(text: str, lowered: str) -> list[str]:
+def _weapons(text: str, present: frozenset[str]) -> list[str]:
     found: list[str] = []
     covered: list[tuple[int, int]] = []
     for name, pattern, literals in _WEAPON_PATTERNS:
-        if literals is not None and not any(lit in lowered for lit in literals):
+        if not may_match(literals, present):
             continue
         for m in pattern.finditer(text):
             # "cruise missile" should not also count as a plain "missile".

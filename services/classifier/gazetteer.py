@@ -32,6 +32,9 @@ class Gazetteer:
             names, key=len, reverse=True
         ):  # longest first: "Gaza City" before "Gaza"
             self._by_first_word[form.split(" ", 1)[0]].append(form)
+        # First words, bare ("Kyiv", not "Kyiv." or "Kyiv's"), lower-cased: one lookup rejects
+        # the many capitalised words that start no known name ("The", "President").
+        self._bare_firsts = {_stem(w.rstrip(".,")).lower() for w in self._by_first_word}
 
     def find(self, text: str) -> list[tuple[int, int, Name]]:
         found = []
@@ -48,6 +51,8 @@ class Gazetteer:
         return found
 
     def _match_at(self, text: str, start: int, word: str) -> str | None:
+        if _stem(word.rstrip(".,").replace("’", "'")).lower() not in self._bare_firsts:
+            return None
         # A token may carry what follows a name: "Kyiv." ends a sentence, "Russia’s" is possessive.
         shouting = word.isupper() and len(word) > 3  # "UKRAINE" in an all-caps headline
         candidates = (word, word.rstrip(".,"), word.replace("’", "'"), _stem(word))
