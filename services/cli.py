@@ -74,6 +74,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["create", "list"])
     p.add_argument("--tags-dir", type=Path, help="tag files whose topics to create")
 
+    p = command(
+        "feeds", "Manage the feed registry at run time, and see each feed's health.", _feeds
+    )
+    p.add_argument(
+        "action",
+        choices=[
+            "add",
+            "remove",
+            "pause",
+            "resume",
+            "list",
+            "status",
+            "import-opml",
+            "export-opml",
+        ],
+    )
+    p.add_argument("target", nargs="?", help="feed URL or id; a file for import-opml/export-opml")
+    p.add_argument("--name", help="the source name alerts show")
+    p.add_argument("--interval", type=float, help="starting poll interval in seconds")
+    p.add_argument("--language", help="ISO 639-1 code, when the feed does not say")
+
     p = command("subscriptions", "Add, list, show or remove subscriptions.", _subscriptions)
     p.add_argument("action", choices=["add", "list", "show", "remove", "deliveries"])
     p.add_argument("id", nargs="?", help="subscription id")
@@ -170,6 +191,12 @@ def _topics(args: argparse.Namespace) -> None:
         print(f"created {len(created)} topic(s); {len(names) - len(created)} already existed")
     for name in names:
         print(name)
+
+
+def _feeds(args: argparse.Namespace) -> int:
+    from newswatch.fetcher.cli import run_feeds
+
+    return asyncio.run(run_feeds(args))
 
 
 def _subscriptions(args: argparse.Namespace) -> int:

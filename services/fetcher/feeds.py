@@ -21,6 +21,7 @@ class FeedSpec(BaseModel):
     name: str = ""
     interval_seconds: float = Field(default=300.0, ge=1.0)
     language: str | None = None
+    paused: bool = False
 
     @field_validator("url")
     @classmethod
@@ -88,6 +89,21 @@ def parse_opml(data: bytes) -> list[FeedSpec]:
                 raise FeedConfigError(f"OPML outline {name!r}: {exc.errors()[0]['msg']}") from exc
     _refuse_duplicates(specs, "OPML")
     return specs
+
+
+def render_opml(specs: list[FeedSpec], title: str = "newswatch feeds") -> str:
+    """An OPML 2.0 document of the feeds, for other readers (or a later import)."""
+    from xml.sax.saxutils import quoteattr
+
+    outlines = "\n".join(
+        f'    <outline type="rss" text={quoteattr(s.name or s.id)} title={quoteattr(s.name or s.id)} '
+        f"xmlUrl={quoteattr(s.url)}/>"
+        for s in specs
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">\n'
+        f"  <head><title>{title}</title></head>\n  <body>\n{outlines}\n  </body>\n</opml>\n"
+    )
 
 
 def _refuse_duplicates(specs: list[FeedSpec], source: str) -> None:

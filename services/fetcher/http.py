@@ -1,5 +1,6 @@
 """Fetching a feed over HTTP: conditional GET, size cap, timeouts, errors by kind."""
 
+import hashlib
 from dataclasses import dataclass
 
 import httpx
@@ -20,6 +21,7 @@ class FetchError(Exception):
 class Validators:
     etag: str | None = None
     last_modified: str | None = None
+    body_hash: str | None = None  # a server without ETag still lets us skip an unchanged body
 
 
 @dataclass(slots=True)
@@ -29,6 +31,7 @@ class FetchResult:
     body: bytes = b""
     content_type: str | None = None
     validators: Validators = Validators()
+    moved_to: str | None = None  # set when every redirect on the way was permanent (301/308)
 
     @property
     def not_modified(self) -> bool:
@@ -70,14 +73,20 @@ async def fetch_feed(
                     retry_after=_retry_after(response),
                 )
             body = await _read_capped(response, max_bytes)
+            permanent = response.history and all(
+                r.status_code in (301, 308) for r in response.history
+            )
             return FetchResult(
                 url=str(response.url),
                 status=response.status_code,
                 body=body,
                 content_type=response.headers.get("content-type"),
                 validators=Validators(
-                    response.headers.get("etag"), response.headers.get("last-modified")
+                    response.headers.get("etag"),
+                    response.headers.get("last-modified"),
+                    hashlib.sha256(body).hexdigest()[:32],
                 ),
+                moved_to=str(response.url) if permanent else None,
             )
     except FetchError:
         raise
@@ -86,7 +95,14 @@ async def fetch_feed(
     except httpx.TimeoutException as exc:
         raise FetchError("timeout", f"timed out fetching {url}: {type(exc).__name__}") from exc
     except httpx.ConnectError as exc:
-        kind = "tls" if "SSL" in str(exc) or "certificate" in str(exc) else "connect"
+        text = str(exc)
+        kind = (
+            "tls"
+            if "SSL" in text or "certificate" in text
+            else "dns"
+            if _is_dns(text)
+            else "connect"
+        )
         raise FetchError(kind, f"cannot connect to {url}: {exc}") from exc
     except httpx.DecodingError as exc:
         raise FetchError("decoding", f"bad content encoding from {url}: {exc}") from exc
@@ -104,6 +120,18 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
             raise FetchError("too_large", f"body of {response.url} exceeds {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _is_dns(message: str) -> bool:
+    return any(
+        s in message
+        for s in (
+            "Name or service not known",
+            "nodename nor servname",
+            "Temporary failure in name resolution",
+            "No address associated",
+        )
+    )
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -2,9 +2,15 @@
 
 import logging
 
+import httpx
+from aiokafka import AIOKafkaProducer
+from redis.asyncio import Redis
+
 from newswatch.fetcher.feeds import load_feed_list
 from newswatch.fetcher.http import build_client
 from newswatch.fetcher.publish import ItemPublisher
+from newswatch.fetcher.registry import FeedRegistry
+from newswatch.fetcher.schedule import Bounds
 from newswatch.fetcher.service import Fetcher
 from newswatch.fetcher.settings import FetcherSettings
 from newswatch.fetcher.state import FetcherState
@@ -15,26 +21,48 @@ from newswatch.shared.redis import create_redis
 log = logging.getLogger("newswatch.fetcher")
 
 
+def build_fetcher(
+    settings: FetcherSettings, redis: Redis, producer: AIOKafkaProducer, client: httpx.AsyncClient
+) -> Fetcher:
+    return Fetcher(
+        FeedRegistry(redis, settings.redis_prefix),
+        client,
+        FetcherState(redis, settings.redis_prefix),
+        ItemPublisher(producer, settings.topics.items),
+        bounds=Bounds(
+            settings.min_interval_seconds,
+            settings.max_interval_seconds,
+            settings.max_backoff_seconds,
+        ),
+        concurrency=settings.concurrency,
+        per_host=settings.per_host_concurrency,
+        max_body_bytes=settings.max_body_bytes,
+        refresh_seconds=settings.registry_refresh_seconds,
+    )
+
+
 async def run(settings: FetcherSettings) -> None:
-    feeds = load_feed_list(settings.feeds_file)
-    for feed in feeds:
-        if "interval_seconds" not in feed.model_fields_set:
-            feed.interval_seconds = settings.default_interval_seconds
-    log.info("fetcher: %d feed(s) from %s", len(feeds), settings.feeds_file)
     await ensure_topics(settings, [settings.topics.items])
     redis = create_redis(settings)
+    registry = FeedRegistry(redis, settings.redis_prefix)
+    if settings.feeds_file.exists():
+        # The file seeds the registry; feeds added or changed at run time are kept.
+        feeds = load_feed_list(settings.feeds_file)
+        for feed in feeds:
+            if "interval_seconds" not in feed.model_fields_set:
+                feed.interval_seconds = settings.default_interval_seconds
+        added = await registry.add_missing(feeds)
+        log.info(
+            "fetcher: %s lists %d feed(s), %d new to the registry",
+            settings.feeds_file,
+            len(feeds),
+            len(added),
+        )
     producer = create_producer(settings, "newswatch-fetcher")
     await start_with_retry(producer, "fetcher")
     try:
         async with build_client(settings) as client:
-            fetcher = Fetcher(
-                feeds,
-                client,
-                FetcherState(redis, settings.redis_prefix),
-                ItemPublisher(producer, settings.topics.items),
-                concurrency=settings.concurrency,
-                max_body_bytes=settings.max_body_bytes,
-            )
+            fetcher = build_fetcher(settings, redis, producer, client)
             try:
                 if settings.once:
                     await fetcher.run_once()

@@ -12,6 +12,13 @@ class FetcherSettings(CommonSettings):
     feeds_file: Path = Field(default=Path("feeds.yaml"), description="YAML feed list or OPML file.")
     default_interval_seconds: float = Field(default=300.0, ge=1.0)
     concurrency: int = Field(default=50, ge=1, description="Feeds fetched at once, in all.")
+    per_host_concurrency: int = Field(
+        default=2, ge=1, description="Feeds fetched at once per host."
+    )
+    min_interval_seconds: float = Field(default=60.0, ge=1.0)
+    max_interval_seconds: float = Field(default=3600.0, ge=1.0)
+    max_backoff_seconds: float = Field(default=6 * 3600.0, ge=1.0)
+    registry_refresh_seconds: float = Field(default=5.0, gt=0.0)
     connect_timeout_seconds: float = 10.0
     read_timeout_seconds: float = 30.0
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

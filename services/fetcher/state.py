@@ -37,13 +37,18 @@ class FetcherState:
         return Validators(
             etag=raw[b"etag"].decode() if b"etag" in raw else None,
             last_modified=raw[b"last_modified"].decode() if b"last_modified" in raw else None,
+            body_hash=raw[b"body_hash"].decode() if b"body_hash" in raw else None,
         )
 
     async def save_validators(self, feed_id: str, validators: Validators) -> None:
         key = self._validators_key(feed_id)
         mapping = {
             k: v
-            for k, v in (("etag", validators.etag), ("last_modified", validators.last_modified))
+            for k, v in (
+                ("etag", validators.etag),
+                ("last_modified", validators.last_modified),
+                ("body_hash", validators.body_hash),
+            )
             if v
         }
         async with self._redis.pipeline(transaction=True) as pipe:

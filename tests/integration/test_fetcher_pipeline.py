@@ -1,5 +1,6 @@
 """The fetcher against a real feed server, Kafka and Redis: publish once, remember across restarts."""
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
@@ -10,13 +11,15 @@ from newswatch.demo.receivers import HttpServer, Response
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.http import build_client
 from newswatch.fetcher.publish import ItemPublisher
+from newswatch.fetcher.registry import FeedRegistry
+from newswatch.fetcher.schedule import Bounds
 from newswatch.fetcher.service import Fetcher
 from newswatch.fetcher.settings import FetcherSettings
 from newswatch.fetcher.state import FetcherState
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.redis import create_redis
-from tests.integration.helpers import read_topic
+from tests.integration.helpers import read_topic, until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 PUBLISHED = datetime(2025, 9, 2, 6, 0, tzinfo=UTC)
@@ -54,12 +57,18 @@ def feed_server():
     server.server.stop()
 
 
-async def make_fetcher(settings, feed_url, producer, redis, client):
+BOUNDS = Bounds(min_interval=1, max_interval=3600, max_backoff=3600)
+
+
+async def make_fetcher(settings, feed_urls, producer, redis, client) -> Fetcher:
+    registry = FeedRegistry(redis, settings.redis_prefix)
+    await registry.add_missing([FeedSpec(url=url, name="Local") for url in feed_urls])
     return Fetcher(
-        [FeedSpec(url=feed_url, name="Local")],
+        registry,
         client,
         FetcherState(redis, settings.redis_prefix),
         ItemPublisher(producer, settings.topics.items),
+        bounds=BOUNDS,
         concurrency=4,
         max_body_bytes=1_000_000,
     )
@@ -77,7 +86,7 @@ async def test_fetcher_publishes_each_entry_once_across_restarts_and_corrections
         await producer.start()
         try:
             async with httpx.AsyncClient() as client:
-                fetcher = await make_fetcher(settings, feed_url, producer, redis, client)
+                fetcher = await make_fetcher(settings, [feed_url], producer, redis, client)
                 await fetcher.run_once()
                 await fetcher.run_once()
                 expected = 2 if run == 0 else 0
@@ -95,7 +104,7 @@ async def test_fetcher_publishes_each_entry_once_across_restarts_and_corrections
     await producer.start()
     try:
         async with build_client(settings) as client:
-            fetcher = await make_fetcher(settings, feed_url, producer, redis, client)
+            fetcher = await make_fetcher(settings, [feed_url], producer, redis, client)
             await fetcher.run_once()
     finally:
         await producer.stop()
@@ -124,21 +133,65 @@ async def test_a_failing_feed_is_counted_and_the_others_still_flow(
     await producer.start()
     try:
         async with httpx.AsyncClient() as client:
-            fetcher = Fetcher(
-                [
-                    FeedSpec(url=f"{feed_server.server.url}{p}")
-                    for p in ("/broken.xml", "/page.html", "/feed.xml")
-                ],
-                client,
-                FetcherState(redis, settings.redis_prefix),
-                ItemPublisher(producer, settings.topics.items),
-                concurrency=4,
-                max_body_bytes=1_000_000,
-            )
+            urls = [
+                f"{feed_server.server.url}{p}" for p in ("/broken.xml", "/page.html", "/feed.xml")
+            ]
+            fetcher = await make_fetcher(settings, urls, producer, redis, client)
             await fetcher.run_once()
+        assert fetcher.counters.get("fetch_error.http_status") == 1
+        assert fetcher.counters.get("fetch_error.parse") == 1
+        assert fetcher.counters.get("items_published") == 2
+        registry = FeedRegistry(redis, settings.redis_prefix)
+        assert await registry.error_counts() == {"http_status": 1, "parse": 1}
+        health = await registry.health([f.id for f in await registry.all()])
+        broken = next(h for h in health.values() if h.last_error_kind == "http_status")
+        assert broken.consecutive_failures == 1 and broken.next_poll_at is not None
     finally:
         await producer.stop()
         await redis.aclose()
-    assert fetcher.counters.get("fetch_error.http_status") == 1
-    assert fetcher.counters.get("fetch_error.parse") == 1
-    assert fetcher.counters.get("items_published") == 2
+
+
+async def test_feeds_added_paused_and_moved_at_run_time_are_followed(
+    env_settings, kafka_bootstrap, feed_server
+):
+    settings = FetcherSettings()
+    await ensure_topics(settings, [settings.topics.items])
+    feed_server.server.routes["/old.xml"] = lambda _: Response(301, b"", {"Location": "/feed.xml"})
+    redis = create_redis(settings)
+    registry = FeedRegistry(redis, settings.redis_prefix)
+    producer = create_producer(settings, "test-fetcher")
+    await producer.start()
+    try:
+        async with httpx.AsyncClient(follow_redirects=True) as client:
+            fetcher = Fetcher(
+                registry,
+                client,
+                FetcherState(redis, settings.redis_prefix),
+                ItemPublisher(producer, settings.topics.items),
+                bounds=BOUNDS,
+                refresh_seconds=0.2,
+            )
+            loop = asyncio.create_task(fetcher.run_forever())
+            try:
+                moved = FeedSpec(url=f"{feed_server.server.url}/old.xml", name="Moved")
+                await registry.save(moved)  # added while the fetcher runs
+                await until(lambda: fetcher.counters.get("items_published") == 2, within=20)
+                assert (await registry.find(moved.id)).url == f"{feed_server.server.url}/feed.xml"
+                await registry.save(
+                    (await registry.find(moved.id)).model_copy(update={"paused": True})
+                )
+                await asyncio.sleep(1.0)
+                polled = fetcher.counters.get("feed_polled") + fetcher.counters.get(
+                    "feed_not_modified"
+                )
+                await asyncio.sleep(2.5)
+                after = fetcher.counters.get("feed_polled") + fetcher.counters.get(
+                    "feed_not_modified"
+                )
+                assert after == polled, "a paused feed is not polled"
+            finally:
+                loop.cancel()
+                await asyncio.gather(loop, return_exceptions=True)
+    finally:
+        await producer.stop()
+        await redis.aclose()

@@ -1,0 +1,136 @@
+"""`newswatch feeds ...`: the feed registry at run time, and each feed's health as a table."""
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from newswatch.fetcher.feeds import FeedConfigError, FeedSpec, load_feed_list, render_opml
+from newswatch.fetcher.registry import FeedRegistry
+from newswatch.fetcher.schedule import FeedHealth
+from newswatch.fetcher.settings import FetcherSettings
+from newswatch.shared.redis import create_redis
+
+
+async def run_feeds(args: argparse.Namespace) -> int:
+    settings = FetcherSettings()
+    redis = create_redis(settings)
+    registry = FeedRegistry(redis, settings.redis_prefix)
+    try:
+        return await _dispatch(args, registry)
+    finally:
+        await redis.aclose()
+
+
+async def _dispatch(args: argparse.Namespace, registry: FeedRegistry) -> int:
+    action = args.action
+    if action == "list":
+        for spec in await registry.all():
+            state = "paused" if spec.paused else "active"
+            print(f"{spec.id:40} {state:6} every {spec.interval_seconds:>6.0f}s  {spec.url}")
+        return 0
+    if action == "status":
+        print(
+            status_table(
+                await registry.all(), await registry.health(await registry.ids()), datetime.now(UTC)
+            )
+        )
+        errors = await registry.error_counts()
+        print("\nerrors by kind: " + (", ".join(f"{k}={v}" for k, v in errors.items()) or "none"))
+        return 0
+    if action == "export-opml":
+        text = render_opml(await registry.all())
+        if args.target:
+            await asyncio.to_thread(Path(args.target).write_text, text, "utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+    if not args.target:
+        print(
+            f"newswatch feeds {action}: give a {'file' if action == 'import-opml' else 'feed URL or id'}",
+            file=sys.stderr,
+        )
+        return 2
+    if action == "import-opml":
+        try:
+            specs = await asyncio.to_thread(load_feed_list, Path(args.target))
+        except FeedConfigError as exc:
+            print(f"newswatch feeds import-opml: {exc}", file=sys.stderr)
+            return 2
+        added = await registry.add_missing(specs)
+        print(f"imported {len(added)} new feed(s); {len(specs) - len(added)} already registered")
+        return 0
+    if action == "add":
+        try:
+            spec = FeedSpec(
+                url=args.target,
+                name=args.name or "",
+                language=args.language,
+                **({"interval_seconds": args.interval} if args.interval else {}),
+            )
+        except ValidationError as exc:
+            print(f"newswatch feeds add: {exc.errors()[0]['msg']}", file=sys.stderr)
+            return 2
+        added = await registry.add_missing([spec])
+        print(f"added {spec.id}" if added else f"already registered: {spec.id}")
+        return 0
+    spec = await registry.find(args.target)
+    if spec is None:
+        print(f"no feed {args.target!r}", file=sys.stderr)
+        return 1
+    if action == "remove":
+        await registry.remove(spec.id)
+        print(f"removed {spec.id}")
+    else:  # pause, resume
+        await registry.save(spec.model_copy(update={"paused": action == "pause"}))
+        print(f"{action}d {spec.id}")
+    return 0
+
+
+def status_table(specs: list[FeedSpec], health: dict[str, FeedHealth], now: datetime) -> str:
+    """One line per feed: state, last success, last error and its kind, failures, rate, next poll."""
+    rows = [("feed", "state", "last success", "last error", "fails", "per day", "next poll")]
+    for spec in specs:
+        h = health.get(spec.id)
+        if h is None:
+            rows.append((spec.id, "paused" if spec.paused else "new", "-", "-", "0", "-", "soon"))
+            continue
+        state = "paused" if spec.paused else ("failing" if h.consecutive_failures else "ok")
+        error = f"{h.last_error_kind} ({_ago(h.last_error_at, now)})" if h.last_error_kind else "-"
+        rate = f"{h.entries_per_day:.1f}" if h.entries_per_day is not None else "-"
+        rows.append(
+            (
+                spec.id,
+                state,
+                _ago(h.last_success_at, now),
+                error,
+                str(h.consecutive_failures),
+                rate,
+                "paused" if spec.paused else _until(h.next_poll_at, now),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
+
+
+def _ago(when: datetime | None, now: datetime) -> str:
+    return "never" if when is None else f"{_span((now - when).total_seconds())} ago"
+
+
+def _until(when: datetime | None, now: datetime) -> str:
+    if when is None:
+        return "soon"
+    seconds = (when - now).total_seconds()
+    return "due" if seconds <= 0 else f"in {_span(seconds)}"
+
+
+def _span(seconds: float) -> str:
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
