@@ -1,5 +1,6 @@
 """Fetching a feed over HTTP: conditional GET, size cap, timeouts, errors by kind."""
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 
@@ -55,6 +56,22 @@ def build_client(settings: FetcherSettings) -> httpx.AsyncClient:
 
 
 async def fetch_feed(
+    client: httpx.AsyncClient,
+    url: str,
+    validators: Validators,
+    max_bytes: int,
+    total_timeout: float = 60.0,
+) -> FetchResult:
+    # Connect and read timeouts bound each wait; this bounds the whole fetch, which a
+    # server sending one byte a second would otherwise stretch forever.
+    try:
+        async with asyncio.timeout(total_timeout):
+            return await _fetch(client, url, validators, max_bytes)
+    except TimeoutError as exc:
+        raise FetchError("timeout", f"fetching {url} took longer than {total_timeout:g}s") from exc
+
+
+async def _fetch(
     client: httpx.AsyncClient, url: str, validators: Validators, max_bytes: int
 ) -> FetchResult:
     headers = {}

@@ -37,6 +37,7 @@ def build_fetcher(
         concurrency=settings.concurrency,
         per_host=settings.per_host_concurrency,
         max_body_bytes=settings.max_body_bytes,
+        total_timeout=settings.total_timeout_seconds,
         refresh_seconds=settings.registry_refresh_seconds,
     )
 

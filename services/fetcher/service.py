@@ -37,6 +37,7 @@ class Fetcher:
         concurrency: int = 50,
         per_host: int = 2,
         max_body_bytes: int = 10 * 1024 * 1024,
+        total_timeout: float = 60.0,
         refresh_seconds: float = 5.0,
         counters: Counters | None = None,
     ) -> None:
@@ -50,6 +51,7 @@ class Fetcher:
             lambda: asyncio.Semaphore(per_host)
         )
         self._max_body_bytes = max_body_bytes
+        self._total_timeout = total_timeout
         self._refresh_seconds = refresh_seconds
         self.counters = counters or Counters()
 
@@ -57,7 +59,9 @@ class Fetcher:
         """Fetch one feed and publish what is new or corrected; return how many items."""
         fetched_at = datetime.now(UTC)
         validators = await self._state.validators(feed.id)
-        result = await fetch_feed(self._client, feed.url, validators, self._max_body_bytes)
+        result = await fetch_feed(
+            self._client, feed.url, validators, self._max_body_bytes, self._total_timeout
+        )
         if result.moved_to and result.moved_to != feed.url:
             log.info("feed %s moved permanently to %s", feed.id, result.moved_to)
             await self._registry.save(feed.model_copy(update={"url": result.moved_to}))

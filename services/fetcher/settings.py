@@ -21,6 +21,11 @@ class FetcherSettings(CommonSettings):
     registry_refresh_seconds: float = Field(default=5.0, gt=0.0)
     connect_timeout_seconds: float = 10.0
     read_timeout_seconds: float = 30.0
+    total_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0.0,
+        description="Whole fetch, so a server dripping bytes cannot hold a slot.",
+    )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_redirects: int = 5
     user_agent: str = "newswatch/0.1 (feed monitor)"
