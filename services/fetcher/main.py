@@ -1,6 +1,9 @@
 """Composition root: builds the real adapters and runs the fetcher."""
 
 import logging
+import os
+import secrets
+import socket
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -8,6 +11,7 @@ from redis.asyncio import Redis
 
 from newswatch.fetcher.feeds import load_feed_list
 from newswatch.fetcher.http import build_client
+from newswatch.fetcher.leases import LeaseManager
 from newswatch.fetcher.publish import ItemPublisher
 from newswatch.fetcher.registry import FeedRegistry
 from newswatch.fetcher.schedule import Bounds
@@ -39,7 +43,14 @@ def build_fetcher(
         max_body_bytes=settings.max_body_bytes,
         total_timeout=settings.total_timeout_seconds,
         refresh_seconds=settings.registry_refresh_seconds,
+        leases=LeaseManager(
+            redis, settings.redis_prefix, _instance_id(), settings.lease_ttl_seconds
+        ),
     )
+
+
+def _instance_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
 async def run(settings: FetcherSettings) -> None:

@@ -2,7 +2,8 @@
 
 * A healthy feed is polled at an interval adapted to how often it publishes: about
   a quarter of the expected gap between entries, kept within the configured bounds
-  (a feed's own ``interval_seconds`` is its starting point).
+  (a feed's own ``interval_seconds`` is its starting point). It speeds up at once and
+  slows down at most twofold per poll.
 * A failing feed backs off exponentially, capped; a server's Retry-After is a floor.
 * Every delay gets +-10% jitter, so feeds added together drift apart.
 """
@@ -109,4 +110,7 @@ def _adapted_interval(current: float, entries_per_day: float | None, bounds: Bou
     if entries_per_day is None:
         return min(max(current, bounds.min_interval), bounds.max_interval)
     target = bounds.max_interval if entries_per_day <= 0 else 86400 / entries_per_day / 4
+    # Speed up at once for a busy feed; slow down at most twofold per poll, so one quiet
+    # spell does not park a feed at the longest interval.
+    target = min(target, current * 2)
     return min(max(target, bounds.min_interval), bounds.max_interval)

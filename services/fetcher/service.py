@@ -14,6 +14,7 @@ import httpx
 from newswatch.fetcher.dedupe import select_changes
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.http import FetchError, fetch_feed
+from newswatch.fetcher.leases import LeaseManager
 from newswatch.fetcher.normalise import normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
 from newswatch.fetcher.publish import ItemPublisher
@@ -39,6 +40,7 @@ class Fetcher:
         max_body_bytes: int = 10 * 1024 * 1024,
         total_timeout: float = 60.0,
         refresh_seconds: float = 5.0,
+        leases: LeaseManager | None = None,
         counters: Counters | None = None,
     ) -> None:
         self._registry = registry
@@ -53,6 +55,8 @@ class Fetcher:
         self._max_body_bytes = max_body_bytes
         self._total_timeout = total_timeout
         self._refresh_seconds = refresh_seconds
+        self._leases = leases
+        self.held: set[str] = set()  # feeds this instance may poll (all of them without leases)
         self.counters = counters or Counters()
 
     async def poll(self, feed: FeedSpec) -> int:
@@ -134,7 +138,7 @@ class Fetcher:
         )
 
     async def run_forever(self) -> None:
-        """Poll every active feed when due; pick up registry changes within seconds."""
+        """Poll every active feed this instance holds when due; follow registry and lease changes."""
         feeds: dict[str, FeedSpec] = {}
         healths: dict[str, FeedHealth] = {}
         due: list[tuple[float, str]] = []
@@ -142,29 +146,76 @@ class Fetcher:
         version = -1
         loop = asyncio.get_running_loop()
         next_refresh = 0.0
-        while True:
-            now = loop.time()
-            if now >= next_refresh:
-                next_refresh = now + self._refresh_seconds
-                current = await self._registry.version()
-                if current != version:
-                    version = current
-                    feeds, healths, due = await self._reload(feeds, healths, now)
-            for feed_id, task in list(running.items()):
-                if task.done():
-                    del running[feed_id]
-                    if not task.cancelled() and task.exception() is None and feed_id in feeds:
-                        healths[feed_id] = task.result()
-                        heapq.heappush(due, (_due_in(healths[feed_id], now), feed_id))
-            while due and due[0][0] <= now:
-                _, feed_id = heapq.heappop(due)
-                feed = feeds.get(feed_id)
-                if feed is None or feed.paused or feed_id in running:
-                    continue  # removed, paused or already in flight since a reload
-                health = healths.get(feed_id) or _new_health(feed)
-                running[feed_id] = asyncio.create_task(self.poll_and_record(feed, health))
-            wait = min(1.0, max(0.05, (due[0][0] - now) if due else 1.0))
-            await asyncio.sleep(wait)
+        try:
+            while True:
+                now = loop.time()
+                if now >= next_refresh:
+                    next_refresh = now + self._refresh_seconds
+                    current = await self._registry.version()
+                    if current != version:
+                        version = current
+                        feeds, healths, due = await self._reload(feeds, healths, now)
+                    await self._share(feeds, healths, due, now)
+                for feed_id, task in list(running.items()):
+                    if task.done():
+                        del running[feed_id]
+                        if not task.cancelled() and task.exception() is None and feed_id in feeds:
+                            healths[feed_id] = task.result()
+                            heapq.heappush(due, (_due_in(healths[feed_id], now), feed_id))
+                while due and due[0][0] <= now:
+                    _, feed_id = heapq.heappop(due)
+                    feed = feeds.get(feed_id)
+                    if feed is None or feed.paused or feed_id in running:
+                        continue  # removed, paused or already in flight since a reload
+                    if feed_id not in self.held:
+                        # Another instance's feed for now; look again after the next lease round.
+                        heapq.heappush(due, (now + self._refresh_seconds, feed_id))
+                        continue
+                    health = healths.get(feed_id) or _new_health(feed)
+                    running[feed_id] = asyncio.create_task(self.poll_and_record(feed, health))
+                wait = min(1.0, max(0.05, (due[0][0] - now) if due else 1.0))
+                await asyncio.sleep(wait)
+        finally:
+            if self._leases is not None:
+                await asyncio.shield(self._release())
+
+    async def _share(
+        self,
+        feeds: dict[str, FeedSpec],
+        healths: dict[str, FeedHealth],
+        due: list[tuple[float, str]],
+        now: float,
+    ) -> None:
+        if self._leases is None:
+            self.held = set(feeds)
+            return
+        active = [i for i, f in feeds.items() if not f.paused]
+        try:
+            held = await self._leases.maintain(active)
+        except Exception:
+            log.exception("fetcher: lease round failed; keeping the feeds held so far")
+            return
+        taken_over = held - self.held
+        if taken_over:
+            # Polled elsewhere until now: continue from the health that instance recorded.
+            healths.update(await self._registry.health(sorted(taken_over)))
+            for feed_id in taken_over:
+                heapq.heappush(
+                    due,
+                    (_due_in(healths.get(feed_id) or _new_health(feeds[feed_id]), now), feed_id),
+                )
+        if taken_over or len(held) != len(self.held):
+            log.info(
+                "fetcher %s: holds %d of %d feed(s)", self._leases.instance, len(held), len(active)
+            )
+        self.held = held
+
+    async def _release(self) -> None:
+        assert self._leases is not None
+        try:
+            await self._leases.release_all(self.held)
+        except Exception:
+            log.warning("fetcher: could not release leases; they lapse on their own", exc_info=True)
 
     async def _reload(
         self, old: dict[str, FeedSpec], healths: dict[str, FeedHealth], now: float

@@ -19,6 +19,9 @@ class FetcherSettings(CommonSettings):
     max_interval_seconds: float = Field(default=3600.0, ge=1.0)
     max_backoff_seconds: float = Field(default=6 * 3600.0, ge=1.0)
     registry_refresh_seconds: float = Field(default=5.0, gt=0.0)
+    lease_ttl_seconds: float = Field(
+        default=20.0, gt=0.0, description="A dead instance's feeds move to the others after this."
+    )
     connect_timeout_seconds: float = 10.0
     read_timeout_seconds: float = 30.0
     total_timeout_seconds: float = Field(

@@ -55,3 +55,9 @@ def test_retry_after_is_a_floor_for_the_next_poll():
         FeedHealth(interval_seconds=60), Failure("http_status", "HTTP 429", retry_after=1800)
     )
     assert delay(health) >= 1800 * 0.9
+
+
+def test_one_quiet_poll_only_doubles_the_interval():
+    health = poll(FeedHealth(interval_seconds=120), Success(new_items=5))
+    health = poll(health, Success(new_items=0), minutes_later=2)
+    assert health.interval_seconds == 240
