@@ -13,7 +13,7 @@ import httpx
 
 from newswatch.fetcher.dedupe import select_changes
 from newswatch.fetcher.feeds import FeedSpec
-from newswatch.fetcher.http import FetchError, fetch_feed
+from newswatch.fetcher.http import FetchError, Validators, fetch_feed
 from newswatch.fetcher.leases import LeaseManager
 from newswatch.fetcher.normalise import normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
@@ -21,6 +21,7 @@ from newswatch.fetcher.publish import ItemPublisher
 from newswatch.fetcher.registry import FeedRegistry
 from newswatch.fetcher.schedule import Bounds, Failure, FeedHealth, Outcome, Success, after_poll
 from newswatch.fetcher.state import FetcherState
+from newswatch.shared.contracts import NewsItem
 from newswatch.shared.observability import Counters
 
 log = logging.getLogger("newswatch.fetcher")
@@ -57,6 +58,7 @@ class Fetcher:
         self._refresh_seconds = refresh_seconds
         self._leases = leases
         self.held: set[str] = set()  # feeds this instance may poll (all of them without leases)
+        self._publishing: set[asyncio.Future[None]] = set()
         self.counters = counters or Counters()
 
     async def poll(self, feed: FeedSpec) -> int:
@@ -84,14 +86,24 @@ class Fetcher:
         items = normalise_feed(raw, feed, fetched_at)
         known = await self._state.published(feed.id, [i.id for i in items])
         changes = select_changes(items, known)
+        # A stop request (SIGTERM) waits for this step: items acknowledged by Kafka but not
+        # yet marked in Redis would be published again after the restart.
+        step = asyncio.ensure_future(self._publish_and_mark(feed, changes, result.validators))
+        self._publishing.add(step)
+        step.add_done_callback(self._publishing.discard)
+        await asyncio.shield(step)
+        self.counters.inc("items_published", len(changes))
+        self.counters.inc("feed_polled")
+        return len(changes)
+
+    async def _publish_and_mark(
+        self, feed: FeedSpec, changes: list[NewsItem], validators: Validators
+    ) -> None:
         if changes:
             await self._publisher.publish(changes)
             await self._state.mark_published(feed.id, changes)
         # Saved last: had publishing failed, the next poll must not get a 304.
-        await self._state.save_validators(feed.id, result.validators)
-        self.counters.inc("items_published", len(changes))
-        self.counters.inc("feed_polled")
-        return len(changes)
+        await self._state.save_validators(feed.id, validators)
 
     async def poll_and_record(self, feed: FeedSpec, health: FeedHealth) -> FeedHealth:
         """Poll within the limits, turn any failure into a counted outcome, record the health."""
@@ -176,8 +188,16 @@ class Fetcher:
                 wait = min(1.0, max(0.05, (due[0][0] - now) if due else 1.0))
                 await asyncio.sleep(wait)
         finally:
-            if self._leases is not None:
-                await asyncio.shield(self._release())
+            await asyncio.shield(self._stop(running))
+
+    async def _stop(self, running: dict[str, asyncio.Task[FeedHealth]]) -> None:
+        """Cancel fetches in flight, but let their publish-and-mark steps finish."""
+        for task in running.values():
+            task.cancel()
+        await asyncio.gather(*running.values(), return_exceptions=True)
+        await asyncio.gather(*self._publishing, return_exceptions=True)
+        if self._leases is not None:
+            await self._release()
 
     async def _share(
         self,
