@@ -5,6 +5,7 @@ import platform
 import resource
 import sys
 
+from benchmarks.fetcher import bench_fetcher
 from benchmarks.measure import (
     Row,
     bench_classifier,
@@ -28,6 +29,7 @@ def machine() -> str:
 
 def main() -> int:
     rows: list[Row] = [
+        *bench_fetcher(),
         *bench_classifier(),
         *bench_classify_command(),
         *bench_parsing(),

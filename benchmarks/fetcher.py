@@ -1,0 +1,224 @@
+"""The fetcher at scale: 2,000 feeds on a local server (50 entries each), real Kafka and Redis.
+
+The feed server runs in a process of its own (the other core), so what is measured is the
+fetcher: one process, one event loop. Kafka and Redis come from KAFKA_BOOTSTRAP_SERVERS /
+REDIS_URL, or are started through deploy/local/ on bench ports and stopped afterwards.
+"""
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import resource
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks.measure import SUMMARY, TITLES, Row
+from newswatch.demo.feed import Story, render_rss
+
+ROOT = Path(__file__).resolve().parent.parent
+FEEDS, ENTRIES, SMALL_FEEDS = 2000, 50, 8000
+BENCH_PORTS = {"KAFKA_PORT": "49092", "KAFKA_CONTROLLER_PORT": "49093", "REDIS_PORT": "46379"}
+
+
+def _render(n: int, version: int) -> bytes:
+    now = datetime(2025, 9, 2, tzinfo=UTC)
+    entries = ENTRIES if n < FEEDS else 1
+    items = [
+        (
+            f"f{n}-v{version}-e{e}",
+            Story(f"{TITLES[e % len(TITLES)]} ({n}/{version}/{e})", SUMMARY),
+            now,
+        )
+        for e in range(entries)
+    ]
+    return render_rss(f"Feed {n}", "http://bench.example", items)
+
+
+def _serve(port_out: "multiprocessing.Queue[int]", versions: "multiprocessing.Array") -> None:  # type: ignore[type-arg]
+    """A keep-alive HTTP/1.1 server on asyncio streams, fast enough not to be what is measured."""
+    cache: dict[tuple[int, int], bytes] = {}
+
+    def response(path: bytes, etag_sent: bytes | None) -> bytes:
+        n = int(path.strip(b"/").split(b".")[0][1:])
+        version = versions[n]
+        etag = f'"{n}-{version}"'.encode()
+        if etag_sent == etag:
+            return b"HTTP/1.1 304 Not Modified\r\nETag: " + etag + b"\r\nContent-Length: 0\r\n\r\n"
+        body = cache.get((n, version))
+        if body is None:
+            body = cache[(n, version)] = _render(n, version)
+        return (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: "
+            + etag
+            + b"\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.split(b"\r\n")
+                path = lines[0].split(b" ")[1]
+                etag = next(
+                    (
+                        ln.split(b":", 1)[1].strip()
+                        for ln in lines[1:]
+                        if ln.lower().startswith(b"if-none-match:")
+                    ),
+                    None,
+                )
+                writer.write(response(path, etag))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    async def main() -> None:
+        for n in range(FEEDS):  # rendered before the clock starts
+            cache[(n, 0)] = _render(n, 0)
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
+        port_out.put(server.sockets[0].getsockname()[1])
+        await server.serve_forever()
+
+    asyncio.run(main())
+
+
+@contextlib.contextmanager
+def feed_server() -> Iterator[tuple[str, "multiprocessing.Array"]]:  # type: ignore[type-arg]
+    ctx = multiprocessing.get_context("fork")
+    versions = ctx.Array("i", FEEDS + SMALL_FEEDS, lock=False)
+    ports: multiprocessing.Queue[int] = ctx.Queue()
+    proc = ctx.Process(target=_serve, args=(ports, versions), daemon=True)
+    proc.start()
+    try:
+        yield f"http://127.0.0.1:{ports.get(timeout=120)}", versions
+    finally:
+        proc.terminate()
+        proc.join(5)
+
+
+@contextlib.contextmanager
+def servers() -> Iterator[tuple[str, str] | None]:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("REDIS_URL"):
+        yield os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["REDIS_URL"]
+        return
+    env = {**os.environ, **BENCH_PORTS, "NEWSWATCH_RUN_DIR": str(ROOT / ".run" / "bench")}
+    scripts = [ROOT / "deploy/local/kafka.sh", ROOT / "deploy/local/redis.sh"]
+    started = [
+        subprocess.run([str(s), "start"], env=env, capture_output=True, text=True) for s in scripts
+    ]
+    try:
+        if any(s.returncode for s in started):
+            yield None
+        else:
+            yield (
+                f"127.0.0.1:{BENCH_PORTS['KAFKA_PORT']}",
+                f"redis://127.0.0.1:{BENCH_PORTS['REDIS_PORT']}/0",
+            )
+    finally:
+        for script in reversed(scripts):
+            subprocess.run([str(script), "stop"], env=env, capture_output=True)
+
+
+async def _cycles(bootstrap: str, redis_url: str, base: str, versions) -> list[Row]:  # type: ignore[no-untyped-def]
+    from newswatch.fetcher.feeds import FeedSpec
+    from newswatch.fetcher.http import build_client
+    from newswatch.fetcher.main import build_fetcher
+    from newswatch.fetcher.registry import FeedRegistry
+    from newswatch.fetcher.settings import FetcherSettings
+    from newswatch.shared.kafka import create_producer, ensure_topics
+    from newswatch.shared.redis import create_redis
+
+    # One host stands for two thousand publishers here, so the per-host limit is lifted.
+    settings = FetcherSettings(
+        kafka_bootstrap_servers=bootstrap,
+        redis_url=redis_url,
+        topic_prefix=f"bench-{uuid.uuid4().hex[:8]}",
+        concurrency=100,
+        per_host_concurrency=100,
+        read_timeout_seconds=30,
+    )
+    await ensure_topics(settings, [settings.topics.items])
+    redis = create_redis(settings)
+    registry = FeedRegistry(redis, settings.redis_prefix)
+    big = [FeedSpec(url=f"{base}/f{n}.xml") for n in range(FEEDS)]
+    producer = create_producer(settings, "bench")
+    await producer.start()
+    rows: list[Row] = []
+    try:
+        async with build_client(settings) as client:
+            fetcher = build_fetcher(settings, redis, producer, client)
+            fetcher._leases = None  # one instance: every feed is ours
+            await registry.add_missing(big)
+
+            async def cycle() -> tuple[float, float]:
+                wall, cpu = time.perf_counter(), time.process_time()
+                await fetcher.run_once()
+                return time.perf_counter() - wall, time.process_time() - cpu
+
+            first_wall, _ = await cycle()
+            rows.append(
+                Row(
+                    f"fetch: first cycle, {FEEDS} feeds x {ENTRIES} new entries: seconds",
+                    first_wall,
+                    "s",
+                )
+            )
+            unchanged_wall, unchanged_cpu = await cycle()
+            rows.append(
+                Row(f"fetch: cycle, {FEEDS} feeds, none changed: seconds", unchanged_wall, "s")
+            )
+            rows.append(
+                Row(
+                    "fetch: CPU per unchanged feed (304)",
+                    unchanged_cpu / FEEDS * 1000,
+                    "ms",
+                    0.5,
+                    "<=",
+                )
+            )
+            for n in range(0, FEEDS, 20):  # 5% of the feeds publish a new version
+                versions[n] += 1
+            changed_wall, changed_cpu = await cycle()
+            rows.append(
+                Row(
+                    f"fetch: full cycle, {FEEDS} feeds, 5% changed: seconds",
+                    changed_wall,
+                    "s",
+                    10,
+                    "<=",
+                )
+            )
+            rows.append(Row("fetch: that cycle's CPU seconds (one core)", changed_cpu, "s"))
+            await registry.add_missing(
+                [FeedSpec(url=f"{base}/f{n}.xml") for n in range(FEEDS, FEEDS + SMALL_FEEDS)]
+            )
+            await cycle()
+            rows.append(
+                Row(
+                    f"fetch: peak RSS, {FEEDS + SMALL_FEEDS} feeds registered",
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                    "MB",
+                    250,
+                    "<=",
+                )
+            )
+    finally:
+        await producer.stop()
+        await redis.aclose()
+    return rows
+
+
+def bench_fetcher() -> list[Row]:
+    with servers() as found:
+        if found is None:
+            return [Row("fetch benchmarks skipped: Kafka or Redis could not be started", 0, "")]
+        with feed_server() as (base, versions):
+            return asyncio.run(_cycles(*found, base, versions))
