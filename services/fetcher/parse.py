@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 import feedparser
 
 from newswatch.fetcher.entries import RawEntry, RawFeed
+from newswatch.fetcher.fastparse import parse_simple_feed
 
 
 class FeedParseError(ValueError):
@@ -17,7 +18,8 @@ class FeedParseError(ValueError):
 def parse_feed(body: bytes, content_type: str | None = None, url: str | None = None) -> RawFeed:
     if _looks_like_json(body, content_type):
         return parse_json_feed(body)
-    return parse_xml_feed(body, content_type, url)
+    # Well-formed, plain feeds take the fast path; everything else gets feedparser's care.
+    return parse_simple_feed(body, content_type) or parse_xml_feed(body, content_type, url)
 
 
 def _looks_like_json(body: bytes, content_type: str | None) -> bool:
