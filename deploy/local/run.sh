@@ -16,8 +16,9 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export NEWSWATCH_FETCHER_FEEDS_FILE="${NEWSWATCH_FETCHER_FEEDS_FILE:-deploy/local/demo/feeds.yaml}"
 export NEWSWATCH_ALERTER_SMTP_HOST=127.0.0.1 NEWSWATCH_ALERTER_SMTP_PORT="$DEMO_SMTP_PORT"
 export NEWSWATCH_ALERTER_BACKOFF_BASE_SECONDS=0.5
-# The demo wire publishes every few seconds; let the fetcher keep up with it.
-export NEWSWATCH_FETCHER_MIN_INTERVAL_SECONDS=1
+# The demo wire publishes every few seconds; let the fetcher keep up with it, and never
+# park it for long (its schedule survives in Redis from one `make run` to the next).
+export NEWSWATCH_FETCHER_MIN_INTERVAL_SECONDS=1 NEWSWATCH_FETCHER_MAX_INTERVAL_SECONDS=5
 export PYTHONUNBUFFERED=1
 
 started_kafka=0; started_redis=0; pids=()
