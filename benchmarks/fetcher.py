@@ -154,8 +154,7 @@ async def _cycles(bootstrap: str, redis_url: str, base: str, versions) -> list[R
     rows: list[Row] = []
     try:
         async with build_client(settings) as client:
-            fetcher = build_fetcher(settings, redis, producer, client)
-            fetcher._leases = None  # one instance: every feed is ours
+            fetcher = build_fetcher(settings, redis, producer, client, shared=False)
             await registry.add_missing(big)
 
             async def cycle() -> tuple[float, float]:

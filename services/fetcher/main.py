@@ -26,8 +26,14 @@ log = logging.getLogger("newswatch.fetcher")
 
 
 def build_fetcher(
-    settings: FetcherSettings, redis: Redis, producer: AIOKafkaProducer, client: httpx.AsyncClient
+    settings: FetcherSettings,
+    redis: Redis,
+    producer: AIOKafkaProducer,
+    client: httpx.AsyncClient,
+    *,
+    shared: bool = True,
 ) -> Fetcher:
+    """The fetcher with real adapters; ``shared``: feeds are split with other instances by leases."""
     return Fetcher(
         FeedRegistry(redis, settings.redis_prefix),
         client,
@@ -45,7 +51,9 @@ def build_fetcher(
         refresh_seconds=settings.registry_refresh_seconds,
         leases=LeaseManager(
             redis, settings.redis_prefix, _instance_id(), settings.lease_ttl_seconds
-        ),
+        )
+        if shared
+        else None,
     )
 
 

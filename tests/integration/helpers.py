@@ -1,6 +1,9 @@
-"""Small helpers for tests that talk to real servers: waiting, and reading topics."""
+"""Small helpers for tests that talk to real servers: waiting, reading topics, running a fetcher."""
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 
@@ -39,3 +42,20 @@ async def until(
     while not condition():
         assert loop.time() < deadline, f"timed out after {within}s\n{explain()}"
         await asyncio.sleep(0.1)
+
+
+def start_fetcher_process(server_env: dict[str, str], **settings: str) -> subprocess.Popen:
+    """`newswatch fetcher` as its own process, on the registry only (no feeds file)."""
+    env = {
+        **os.environ,
+        **server_env,
+        "NEWSWATCH_FETCHER_FEEDS_FILE": "/nonexistent",
+        "NEWSWATCH_FETCHER_MIN_INTERVAL_SECONDS": "1",
+        **{f"NEWSWATCH_FETCHER_{k.upper()}": v for k, v in settings.items()},
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "newswatch.cli", "fetcher"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -7,12 +7,9 @@ import pytest
 
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.http import build_client
-from newswatch.fetcher.publish import ItemPublisher
+from newswatch.fetcher.main import build_fetcher
 from newswatch.fetcher.registry import FeedRegistry
-from newswatch.fetcher.schedule import Bounds
-from newswatch.fetcher.service import Fetcher
 from newswatch.fetcher.settings import FetcherSettings
-from newswatch.fetcher.state import FetcherState
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.redis import create_redis
@@ -42,6 +39,7 @@ async def test_hostile_feeds_fail_by_kind_and_good_ones_still_flow(env_settings,
         total_timeout_seconds=3.0,
         max_body_bytes=1_000_000,
         max_redirects=3,
+        per_host_concurrency=20,  # every feed here is on 127.0.0.1
     )
     await ensure_topics(settings, [settings.topics.items])
     redis = create_redis(settings)
@@ -54,15 +52,7 @@ async def test_hostile_feeds_fail_by_kind_and_good_ones_still_flow(env_settings,
             specs = {p: FeedSpec(url=f"{server.url}{p}") for p in paths}
             specs["tls"] = FeedSpec(url=server.url.replace("http://", "https://") + "/good.xml")
             await registry.add_missing(list(specs.values()))
-            fetcher = Fetcher(
-                registry,
-                client,
-                FetcherState(redis, settings.redis_prefix),
-                ItemPublisher(producer, settings.topics.items),
-                bounds=Bounds(60, 3600, 3600),
-                max_body_bytes=settings.max_body_bytes,
-                total_timeout=settings.total_timeout_seconds,
-            )
+            fetcher = build_fetcher(settings, redis, producer, client, shared=False)
             started = time.monotonic()
             await fetcher.run_once()
             elapsed = time.monotonic() - started

@@ -9,14 +9,11 @@ import pytest
 from newswatch.demo.receivers import HttpServer, Response
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.http import build_client
+from newswatch.fetcher.main import build_fetcher
 from newswatch.fetcher.normalise import normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
-from newswatch.fetcher.publish import ItemPublisher
 from newswatch.fetcher.registry import FeedRegistry
-from newswatch.fetcher.schedule import Bounds
-from newswatch.fetcher.service import Fetcher
 from newswatch.fetcher.settings import FetcherSettings
-from newswatch.fetcher.state import FetcherState
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.redis import create_redis
@@ -64,13 +61,7 @@ async def test_every_real_feed_arrives_in_kafka_with_all_its_entries(env_setting
     await producer.start()
     try:
         async with build_client(settings) as client:
-            fetcher = Fetcher(
-                registry,
-                client,
-                FetcherState(redis, settings.redis_prefix),
-                ItemPublisher(producer, settings.topics.items),
-                bounds=Bounds(60, 3600, 3600),
-            )
+            fetcher = build_fetcher(settings, redis, producer, client, shared=False)
             await fetcher.run_once()
     finally:
         await producer.stop()

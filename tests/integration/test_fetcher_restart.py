@@ -1,10 +1,7 @@
 """Stopping the fetcher in the middle of a cycle and starting it again publishes every entry once."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,26 +14,10 @@ from newswatch.fetcher.settings import FetcherSettings
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.kafka import ensure_topics
 from newswatch.shared.redis import create_redis
-from tests.integration.helpers import read_topic, until
+from tests.integration.helpers import read_topic, start_fetcher_process, until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 FEEDS, ENTRIES = 150, 6
-
-
-def start(server_env: dict[str, str]) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        **server_env,
-        "NEWSWATCH_FETCHER_FEEDS_FILE": "/nonexistent",
-        "NEWSWATCH_FETCHER_CONCURRENCY": "4",
-        "NEWSWATCH_FETCHER_MIN_INTERVAL_SECONDS": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "newswatch.cli", "fetcher"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 async def test_a_stop_mid_cycle_then_a_restart_republishes_nothing_and_misses_nothing(server_env):
@@ -65,12 +46,12 @@ async def test_a_stop_mid_cycle_then_a_restart_republishes_nothing_and_misses_no
         [FeedSpec(url=f"{http.url}/f{n}.xml", interval_seconds=3600) for n in range(FEEDS)]
     )
     try:
-        first = start(server_env)
+        first = start_fetcher_process(server_env, concurrency="4")
         await until(lambda: len(served) >= FEEDS // 3, within=60)
         first.send_signal(signal.SIGTERM)  # in the middle of the first cycle
         assert first.wait(timeout=30) == 0
         assert len(set(served)) < FEEDS, "stopped before the cycle ended"
-        second = start(server_env)
+        second = start_fetcher_process(server_env, concurrency="4")
         try:
             records = await read_topic(
                 server_env["KAFKA_BOOTSTRAP_SERVERS"],

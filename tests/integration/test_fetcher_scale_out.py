@@ -1,10 +1,7 @@
 """Two fetcher processes share the registered feeds; when one is killed, the other takes them."""
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 
@@ -17,29 +14,10 @@ from newswatch.fetcher.registry import FeedRegistry
 from newswatch.fetcher.settings import FetcherSettings
 from newswatch.shared.kafka import ensure_topics
 from newswatch.shared.redis import create_redis
-from tests.integration.helpers import until
+from tests.integration.helpers import start_fetcher_process, until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 FEEDS = 12
-
-
-def start_fetcher(server_env: dict[str, str], name: str) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        **server_env,
-        "NEWSWATCH_FETCHER_USER_AGENT": name,
-        "NEWSWATCH_FETCHER_FEEDS_FILE": "/nonexistent",
-        "NEWSWATCH_FETCHER_MIN_INTERVAL_SECONDS": "1",
-        "NEWSWATCH_FETCHER_MAX_INTERVAL_SECONDS": "1.5",
-        "NEWSWATCH_FETCHER_REGISTRY_REFRESH_SECONDS": "0.5",
-        "NEWSWATCH_FETCHER_LEASE_TTL_SECONDS": "3",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "newswatch.cli", "fetcher"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 async def test_two_instances_never_poll_a_feed_twice_and_survivors_take_over(server_env):
@@ -61,7 +39,13 @@ async def test_two_instances_never_poll_a_feed_twice_and_survivors_take_over(ser
     await registry.add_missing(
         [FeedSpec(url=f"{http.url}/f{n}.xml", interval_seconds=1) for n in range(FEEDS)]
     )
-    a, b = start_fetcher(server_env, "instance-a"), start_fetcher(server_env, "instance-b")
+    fast = {
+        "max_interval_seconds": "1.5",
+        "registry_refresh_seconds": "0.5",
+        "lease_ttl_seconds": "3",
+    }
+    a = start_fetcher_process(server_env, user_agent="instance-a", **fast)
+    b = start_fetcher_process(server_env, user_agent="instance-b", **fast)
     try:
         # Both hold a share once leases settle; then, over a window, each feed has one poller.
         await until(lambda: len({ua for _, ua, _ in log[-FEEDS * 2 :]}) == 2, within=60)
