@@ -5,12 +5,11 @@ import os
 import secrets
 import socket
 
-import httpx
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
 from newswatch.fetcher.feeds import load_feed_list
-from newswatch.fetcher.http import build_client
+from newswatch.fetcher.http import FeedClient, build_client
 from newswatch.fetcher.leases import LeaseManager
 from newswatch.fetcher.publish import ItemPublisher
 from newswatch.fetcher.registry import FeedRegistry
@@ -29,7 +28,7 @@ def build_fetcher(
     settings: FetcherSettings,
     redis: Redis,
     producer: AIOKafkaProducer,
-    client: httpx.AsyncClient,
+    client: FeedClient,
     *,
     shared: bool = True,
 ) -> Fetcher:
@@ -48,6 +47,7 @@ def build_fetcher(
         per_host=settings.per_host_concurrency,
         max_body_bytes=settings.max_body_bytes,
         total_timeout=settings.total_timeout_seconds,
+        max_redirects=settings.max_redirects,
         refresh_seconds=settings.registry_refresh_seconds,
         leases=LeaseManager(
             redis, settings.redis_prefix, _instance_id(), settings.lease_ttl_seconds

@@ -9,11 +9,9 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-import httpx
-
 from newswatch.fetcher.dedupe import select_changes
 from newswatch.fetcher.feeds import FeedSpec
-from newswatch.fetcher.http import FetchError, Validators, fetch_feed
+from newswatch.fetcher.http import FeedClient, FetchError, Validators, fetch_feed
 from newswatch.fetcher.leases import LeaseManager
 from newswatch.fetcher.normalise import normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
@@ -31,7 +29,7 @@ class Fetcher:
     def __init__(
         self,
         registry: FeedRegistry,
-        client: httpx.AsyncClient,
+        client: FeedClient,
         state: FetcherState,
         publisher: ItemPublisher,
         *,
@@ -40,6 +38,7 @@ class Fetcher:
         per_host: int = 2,
         max_body_bytes: int = 10 * 1024 * 1024,
         total_timeout: float = 60.0,
+        max_redirects: int = 5,
         refresh_seconds: float = 5.0,
         leases: LeaseManager | None = None,
         counters: Counters | None = None,
@@ -55,6 +54,7 @@ class Fetcher:
         )
         self._max_body_bytes = max_body_bytes
         self._total_timeout = total_timeout
+        self._max_redirects = max_redirects
         self._refresh_seconds = refresh_seconds
         self._leases = leases
         self.held: set[str] = set()  # feeds this instance may poll (all of them without leases)
@@ -66,7 +66,12 @@ class Fetcher:
         fetched_at = datetime.now(UTC)
         validators = await self._state.validators(feed.id)
         result = await fetch_feed(
-            self._client, feed.url, validators, self._max_body_bytes, self._total_timeout
+            self._client,
+            feed.url,
+            validators,
+            self._max_body_bytes,
+            self._total_timeout,
+            self._max_redirects,
         )
         if result.moved_to and result.moved_to != feed.url:
             log.info("feed %s moved permanently to %s", feed.id, result.moved_to)

@@ -3,7 +3,6 @@
 import asyncio
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 
 from newswatch.demo.feed import Story, render_rss
@@ -85,7 +84,7 @@ async def test_fetcher_publishes_each_entry_once_across_restarts_and_corrections
         producer = create_producer(settings, "test-fetcher")
         await producer.start()
         try:
-            async with httpx.AsyncClient() as client:
+            async with build_client(settings) as client:
                 fetcher = await make_fetcher(settings, [feed_url], producer, redis, client)
                 await fetcher.run_once()
                 await fetcher.run_once()
@@ -132,7 +131,7 @@ async def test_a_failing_feed_is_counted_and_the_others_still_flow(
     producer = create_producer(settings, "test-fetcher")
     await producer.start()
     try:
-        async with httpx.AsyncClient() as client:
+        async with build_client(settings) as client:
             urls = [
                 f"{feed_server.server.url}{p}" for p in ("/broken.xml", "/page.html", "/feed.xml")
             ]
@@ -162,7 +161,7 @@ async def test_feeds_added_paused_and_moved_at_run_time_are_followed(
     producer = create_producer(settings, "test-fetcher")
     await producer.start()
     try:
-        async with httpx.AsyncClient(follow_redirects=True) as client:
+        async with build_client(settings) as client:
             fetcher = Fetcher(
                 registry,
                 client,
