@@ -9,12 +9,10 @@ from newswatch.demo.feed import Story, render_rss
 from newswatch.demo.receivers import HttpServer, Response
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.http import build_client
-from newswatch.fetcher.publish import ItemPublisher
+from newswatch.fetcher.main import build_fetcher
 from newswatch.fetcher.registry import FeedRegistry
-from newswatch.fetcher.schedule import Bounds
 from newswatch.fetcher.service import Fetcher
 from newswatch.fetcher.settings import FetcherSettings
-from newswatch.fetcher.state import FetcherState
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.redis import create_redis
@@ -56,21 +54,20 @@ def feed_server():
     server.server.stop()
 
 
-BOUNDS = Bounds(min_interval=1, max_interval=3600, max_backoff=3600)
-
-
 async def make_fetcher(settings, feed_urls, producer, redis, client) -> Fetcher:
-    registry = FeedRegistry(redis, settings.redis_prefix)
-    await registry.add_missing([FeedSpec(url=url, name="Local") for url in feed_urls])
-    return Fetcher(
-        registry,
-        client,
-        FetcherState(redis, settings.redis_prefix),
-        ItemPublisher(producer, settings.topics.items),
-        bounds=BOUNDS,
-        concurrency=4,
-        max_body_bytes=1_000_000,
+    """A lone fetcher over these feeds, with real adapters (as `newswatch fetcher` builds it)."""
+    await FeedRegistry(redis, settings.redis_prefix).add_missing(
+        [FeedSpec(url=u, name="Local") for u in feed_urls]
     )
+    tuned = settings.model_copy(
+        update={
+            "min_interval_seconds": 1,
+            "concurrency": 4,
+            "max_body_bytes": 1_000_000,
+            "registry_refresh_seconds": 0.2,
+        }
+    )
+    return build_fetcher(tuned, redis, producer, client, shared=False)
 
 
 async def test_fetcher_publishes_each_entry_once_across_restarts_and_corrections(
@@ -162,14 +159,7 @@ async def test_feeds_added_paused_and_moved_at_run_time_are_followed(
     await producer.start()
     try:
         async with build_client(settings) as client:
-            fetcher = Fetcher(
-                registry,
-                client,
-                FetcherState(redis, settings.redis_prefix),
-                ItemPublisher(producer, settings.topics.items),
-                bounds=BOUNDS,
-                refresh_seconds=0.2,
-            )
+            fetcher = await make_fetcher(settings, [], producer, redis, client)
             loop = asyncio.create_task(fetcher.run_forever())
             try:
                 moved = FeedSpec(url=f"{feed_server.server.url}/old.xml", name="Moved")
