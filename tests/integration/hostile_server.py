@@ -4,8 +4,11 @@ import asyncio
 import gzip
 import socket
 import struct
+import zlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+
+import brotli
 
 from newswatch.demo.feed import Story, render_rss
 
@@ -125,6 +128,16 @@ async def reset(w: Writer) -> None:
     w.transport.abort()
 
 
+async def brotli_encoded(w: Writer) -> None:
+    body = brotli.compress(GOOD_FEED.replace(b"g1", b"br1"))
+    await _send(w, "200 OK", body, Content_Type="application/rss+xml", Content_Encoding="br")
+
+
+async def deflate_encoded(w: Writer) -> None:
+    body = zlib.compress(GOOD_FEED.replace(b"g1", b"df1"))
+    await _send(w, "200 OK", body, Content_Type="application/rss+xml", Content_Encoding="deflate")
+
+
 async def empty(w: Writer) -> None:
     await _send(w, "200 OK", b"", Content_Type="application/rss+xml")
 
@@ -132,7 +145,7 @@ async def empty(w: Writer) -> None:
 ROUTES: dict[str, Callable[[Writer], Awaitable[None]]] = {
     "/good.xml": good, "/drip": drip, "/endless": endless, "/big": big, "/bomb": bomb,
     "/loop": loop, "/html": html, "/wrong-type": wrong_type, "/bad-charset": bad_charset,
-    "/500": error_500, "/429": too_many, "/reset": reset, "/empty": empty,
+    "/500": error_500, "/429": too_many, "/reset": reset, "/brotli": brotli_encoded, "/deflate": deflate_encoded, "/empty": empty,
 }  # fmt: skip
 
 
