@@ -202,7 +202,8 @@ def _role_at(position: int, trigger: Evidence | None) -> str | None:
     roles = _ROLES.get(trigger.rule.split("/", 1)[0])
     if roles is None:
         return None
-    return roles[0] if position < trigger.start else roles[1]
+    # At or before the trigger is its subject: "Russian forces struck ..." starts with the attacker.
+    return roles[0] if position <= trigger.start else roles[1]
 
 
 def _add_actor(actors: dict[tuple[str, str | None], Actor], actor: Actor) -> None:

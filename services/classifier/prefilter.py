@@ -85,10 +85,27 @@ def _sequence(items: list) -> Requirement:
             continue
         if op is c.AT:  # \b, ^, $: zero-width, the run of literals goes on
             continue
+        if op is c.BRANCH and run and (endings := _literal_alternatives(arg)):
+            # sre_parse factors prefixes out: "OKs|OKed" is "OK" then ("s" | "ed").
+            joined = frozenset("".join(run) + ending for ending in endings)
+            if min(map(len, joined)) >= MIN_LITERAL:
+                best = _better(best, joined)
+            run.clear()
+            continue
         close_run()
         best = _better(best, _item(op, arg))
     close_run()
     return best
+
+
+def _literal_alternatives(arg: object) -> list[str] | None:
+    """The alternatives of a branch when each is plain literal text, else None."""
+    endings = []
+    for branch in arg[1]:  # type: ignore[index]
+        if not all(op is c.LITERAL for op, _ in branch):
+            return None
+        endings.append("".join(chr(code).lower() for _, code in branch))
+    return endings
 
 
 def _item(op: object, arg: object) -> Requirement:
