@@ -127,3 +127,8 @@ def test_hostile_and_empty_input_does_not_crash(classifier):
 )
 def test_numbers_years_debris_and_idioms(classifier, title, expected):
     assert tags(classifier, title) == expected
+
+
+def test_the_general_staff_is_not_a_labour_union(classifier):
+    assert tags(classifier, "Ukraine's General Staff confirms strike on Russian command post in Kursk") == {"strike"}
+    assert tags(classifier, "Unions call a general strike for Thursday") == set()
