@@ -130,5 +130,7 @@ def test_numbers_years_debris_and_idioms(classifier, title, expected):
 
 
 def test_the_general_staff_is_not_a_labour_union(classifier):
-    assert tags(classifier, "Ukraine's General Staff confirms strike on Russian command post in Kursk") == {"strike"}
+    assert tags(
+        classifier, "Ukraine's General Staff confirms strike on Russian command post in Kursk"
+    ) == {"strike"}
     assert tags(classifier, "Unions call a general strike for Thursday") == set()
