@@ -10,7 +10,8 @@ import os
 import socket
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,55 +68,83 @@ def _local(script: str, action: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
-    given = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+@contextmanager
+def _server(
+    name: str,
+    env_var: str,
+    probe: Callable[[str], str | None],
+    container: Callable[[], AbstractContextManager[str]],
+    script: str,
+    local_address: str,
+) -> Iterator[str]:
+    """A server's address, found in the order the module docstring gives."""
+    given = os.environ.get(env_var)
     if given:
-        host, _, port = given.split(",")[0].rpartition(":")
-        if not _reachable(host, int(port)):
-            unavailable(f"KAFKA_BOOTSTRAP_SERVERS={given} is not reachable")
+        problem = probe(given)
+        if problem:
+            unavailable(f"{env_var}={given} is not reachable: {problem}")
         yield given
         return
     if _docker_engine():
-        from testcontainers.community.kafka import KafkaContainer
-
-        with KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft() as kafka:
-            yield kafka.get_bootstrap_server()
+        with container() as address:
+            yield address
         return
-    started = _local("kafka.sh", "start")
+    started = _local(script, "start")
     if started.returncode != 0:
-        unavailable(f"could not start a local Kafka: {started.stderr[-2000:]}")
+        unavailable(f"could not start a local {name}: {started.stderr[-2000:]}")
     try:
-        yield f"127.0.0.1:{LOCAL_PORTS['KAFKA_PORT']}"
+        yield local_address
     finally:
-        _local("kafka.sh", "stop")
+        _local(script, "stop")
+
+
+def _probe_kafka(bootstrap: str) -> str | None:
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    return None if _reachable(host, int(port)) else "no answer on its port"
+
+
+def _probe_redis(url: str) -> str | None:
+    from redis import Redis
+
+    try:
+        Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        return str(exc)
+    return None
+
+
+@contextmanager
+def _kafka_container() -> Iterator[str]:
+    from testcontainers.community.kafka import KafkaContainer
+
+    with KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft() as kafka:
+        yield kafka.get_bootstrap_server()
+
+
+@contextmanager
+def _redis_container() -> Iterator[str]:
+    from testcontainers.community.redis import RedisContainer
+
+    with RedisContainer("redis:7") as redis:
+        yield f"redis://{redis.get_container_host_ip()}:{redis.get_exposed_port(6379)}/0"
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    local = f"127.0.0.1:{LOCAL_PORTS['KAFKA_PORT']}"
+    with _server(
+        "Kafka", "KAFKA_BOOTSTRAP_SERVERS", _probe_kafka, _kafka_container, "kafka.sh", local
+    ) as address:
+        yield address
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    given = os.environ.get("REDIS_URL")
-    if given:
-        from redis import Redis
-
-        try:
-            Redis.from_url(given, socket_connect_timeout=2).ping()
-        except Exception as exc:
-            unavailable(f"REDIS_URL={given} is not reachable: {exc}")
-        yield given
-        return
-    if _docker_engine():
-        from testcontainers.community.redis import RedisContainer
-
-        with RedisContainer("redis:7") as redis:
-            yield f"redis://{redis.get_container_host_ip()}:{redis.get_exposed_port(6379)}/0"
-        return
-    started = _local("redis.sh", "start")
-    if started.returncode != 0:
-        unavailable(f"could not start a local Redis: {started.stderr[-2000:]}")
-    try:
-        yield f"redis://127.0.0.1:{LOCAL_PORTS['REDIS_PORT']}/0"
-    finally:
-        _local("redis.sh", "stop")
+    local = f"redis://127.0.0.1:{LOCAL_PORTS['REDIS_PORT']}/0"
+    with _server(
+        "Redis", "REDIS_URL", _probe_redis, _redis_container, "redis.sh", local
+    ) as address:
+        yield address
 
 
 @pytest.fixture

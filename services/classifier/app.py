@@ -78,5 +78,4 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
     async def report() -> None:
         log.info("classifier counters: %s", counters.summary())
 
-    app.newswatch_counters = counters  # type: ignore[attr-defined]
     return app

@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from newswatch import __version__
 from newswatch.classifier.engine import evaluate
@@ -40,12 +41,16 @@ class Classifier:
         return [d.tag for d in self.definitions]
 
     def classify(
-        self, title: str, summary: str = "", language: str | None = None, published: object = None
+        self,
+        title: str,
+        summary: str = "",
+        language: str | None = None,
+        published: date | None = None,
     ) -> Classification:
         language = language or detect_language(f"{title}\n{summary}")
         hits = evaluate(self._ruleset, title, summary, language)
         evidence = [e for hit in hits for e in hit.evidence]
-        facts = self._facts.extract(title, summary, evidence, published)  # type: ignore[arg-type]
+        facts = self._facts.extract(title, summary, evidence, published)
         return Classification(hits, facts, language)
 
     def classify_item(self, item: NewsItem) -> ClassifiedItem:

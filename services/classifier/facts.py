@@ -7,7 +7,7 @@ analyst can tell why an alert says "23 killed".
 import re
 from datetime import date
 
-from newswatch.classifier.gazetteer import Gazetteer, Name
+from newswatch.classifier.gazetteer import Gazetteer
 from newswatch.classifier.prefilter import LiteralIndex, may_match, required_literals
 from newswatch.classifier.text import sentences
 from newswatch.shared.contracts import Actor, Casualty, Evidence, Facts, MoneyAmount, Place
@@ -297,6 +297,3 @@ def _event_date(text: str, published: date | None) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
-
-
-__all__ = ["FactExtractor", "Name"]

@@ -1,9 +1,10 @@
-"""Which feeds to poll: the YAML feed list and OPML import. Pure: bytes in, specs out."""
+"""Which feeds to poll: the YAML feed list, OPML import and export. Pure: bytes in, specs out."""
 
 import hashlib
 import re
 from pathlib import Path
 from xml.etree import ElementTree
+from xml.sax.saxutils import quoteattr
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -93,8 +94,6 @@ def parse_opml(data: bytes) -> list[FeedSpec]:
 
 def render_opml(specs: list[FeedSpec], title: str = "newswatch feeds") -> str:
     """An OPML 2.0 document of the feeds, for other readers (or a later import)."""
-    from xml.sax.saxutils import quoteattr
-
     outlines = "\n".join(
         f'    <outline type="rss" text={quoteattr(s.name or s.id)} title={quoteattr(s.name or s.id)} '
         f"xmlUrl={quoteattr(s.url)}/>"

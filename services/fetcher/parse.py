@@ -15,11 +15,11 @@ class FeedParseError(ValueError):
     """The body is not a feed we can read any entries from."""
 
 
-def parse_feed(body: bytes, content_type: str | None = None, url: str | None = None) -> RawFeed:
+def parse_feed(body: bytes, content_type: str | None = None) -> RawFeed:
     if _looks_like_json(body, content_type):
         return parse_json_feed(body)
     # Well-formed, plain feeds take the fast path; everything else gets feedparser's care.
-    return parse_simple_feed(body, content_type) or parse_xml_feed(body, content_type, url)
+    return parse_simple_feed(body, content_type) or parse_xml_feed(body, content_type)
 
 
 def _looks_like_json(body: bytes, content_type: str | None) -> bool:
@@ -28,7 +28,7 @@ def _looks_like_json(body: bytes, content_type: str | None) -> bool:
     return body.lstrip()[:1] in (b"{", b"[")
 
 
-def parse_xml_feed(body: bytes, content_type: str | None = None, url: str | None = None) -> RawFeed:
+def parse_xml_feed(body: bytes, content_type: str | None = None) -> RawFeed:
     headers = {"content-type": content_type} if content_type else {}
     if not body.strip():
         raise FeedParseError("empty body")

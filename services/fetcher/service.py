@@ -84,7 +84,7 @@ class Fetcher:
                 "feed_unchanged"
             )  # no validators from the server, same bytes: no parse
             return 0
-        raw = parse_feed(result.body, result.content_type, result.url)
+        raw = parse_feed(result.body, result.content_type)
         if raw.recovered_error:
             self.counters.inc("feed_recovered_malformed")
             log.info("feed %s is malformed but readable: %s", feed.id, raw.recovered_error)

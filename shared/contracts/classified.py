@@ -84,9 +84,6 @@ class ClassifiedItem(Contract):
     def tag_names(self) -> list[str]:
         return [hit.tag for hit in self.tags]
 
-    def hit(self, tag: str) -> TagHit | None:
-        return next((h for h in self.tags if h.tag == tag), None)
-
 
 __all__ = [
     "Actor",

@@ -46,7 +46,3 @@ class NewsItem(Contract):
     content_hash: str = Field(
         default="", description="Hash of title and summary; changes when the entry is corrected."
     )
-
-    @property
-    def text(self) -> str:
-        return f"{self.title}\n{self.summary}" if self.summary else self.title

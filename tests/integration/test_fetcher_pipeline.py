@@ -15,6 +15,7 @@ from newswatch.fetcher.service import Fetcher
 from newswatch.fetcher.settings import FetcherSettings
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.kafka import create_producer, ensure_topics
+from newswatch.shared.observability import Counters
 from newswatch.shared.redis import create_redis
 from tests.integration.helpers import read_topic, until
 
@@ -70,6 +71,20 @@ async def make_fetcher(settings, feed_urls, producer, redis, client) -> Fetcher:
     return build_fetcher(tuned, redis, producer, client, shared=False)
 
 
+async def run_as_new_process(settings, redis, feed_urls, cycles: int = 1) -> Counters:
+    """A fetcher with fresh Kafka and HTTP clients, as after a restart; what Redis holds stays."""
+    producer = create_producer(settings, "test-fetcher")
+    await producer.start()
+    try:
+        async with build_client(settings) as client:
+            fetcher = await make_fetcher(settings, feed_urls, producer, redis, client)
+            for _ in range(cycles):
+                await fetcher.run_once()
+            return fetcher.counters
+    finally:
+        await producer.stop()
+
+
 async def test_fetcher_publishes_each_entry_once_across_restarts_and_corrections(
     env_settings, kafka_bootstrap, feed_server
 ):
@@ -77,33 +92,19 @@ async def test_fetcher_publishes_each_entry_once_across_restarts_and_corrections
     await ensure_topics(settings, [settings.topics.items])
     feed_url = f"{feed_server.server.url}/feed.xml"
     redis = create_redis(settings)
-    for run in range(2):  # a second "process" with fresh clients: a restart
-        producer = create_producer(settings, "test-fetcher")
-        await producer.start()
-        try:
-            async with build_client(settings) as client:
-                fetcher = await make_fetcher(settings, [feed_url], producer, redis, client)
-                await fetcher.run_once()
-                await fetcher.run_once()
-                expected = 2 if run == 0 else 0
-                assert fetcher.counters.get("items_published") == expected
-        finally:
-            await producer.stop()
-    assert feed_server.not_modified >= 2, "the conditional GET with the saved ETag answered 304"
-
-    # The publisher corrects a title: same story id, next revision.
-    feed_server.stories[0] = Story(
-        "Shelling kills three in Kherson", "Artillery fire hit a market."
-    )
-    feed_server.etag = '"v2"'
-    producer = create_producer(settings, "test-fetcher")
-    await producer.start()
     try:
-        async with build_client(settings) as client:
-            fetcher = await make_fetcher(settings, [feed_url], producer, redis, client)
-            await fetcher.run_once()
+        for run in range(2):  # the second run stands for a restarted process
+            counters = await run_as_new_process(settings, redis, [feed_url], cycles=2)
+            assert counters.get("items_published") == (2 if run == 0 else 0)
+        assert feed_server.not_modified >= 2, "the conditional GET with the saved ETag answered 304"
+
+        # The publisher corrects a title: same story id, next revision.
+        feed_server.stories[0] = Story(
+            "Shelling kills three in Kherson", "Artillery fire hit a market."
+        )
+        feed_server.etag = '"v2"'
+        await run_as_new_process(settings, redis, [feed_url])
     finally:
-        await producer.stop()
         await redis.aclose()
 
     records = await read_topic(kafka_bootstrap, settings.topics.items, expect=3)
