@@ -15,6 +15,7 @@ from newswatch.shared.contracts import (
     DeadLetter,
     Delivery,
     NewsItem,
+    Story,
     Subscription,
 )
 
@@ -27,6 +28,7 @@ CONTRACTS: dict[str, type[BaseModel]] = {
     "delivery": Delivery,
     "dead_letter": DeadLetter,
     "subscription": Subscription,
+    "story": Story,
 }
 
 

@@ -6,6 +6,7 @@ topics while old consumers keep reading the old ones::
     {prefix}.items.v1                  NewsItem          fetcher -> classifier
     {prefix}.classified.v1             ClassifiedItem    classifier -> alerter, others
     {prefix}.classified.{tag}.v1       ClassifiedItem    one topic per tag
+    {prefix}.stories.v1                Story             alerter: reports grouped into stories
     {prefix}.deliveries.v1             Delivery          alerter -> audit, others
     {prefix}.deadletter.{stage}.v1     DeadLetter        messages a stage could not process
 """
@@ -34,6 +35,10 @@ class Topics:
         return self._name("classified")
 
     @property
+    def stories(self) -> str:
+        return self._name("stories")
+
+    @property
     def deliveries(self) -> str:
         return self._name("deliveries")
 
@@ -50,6 +55,7 @@ class Topics:
         return [
             self.items,
             self.classified,
+            self.stories,
             self.deliveries,
             *(self.tag(t) for t in tags),
             *(self.dead_letter(stage) for stage in ("items", "classified", "deliveries")),

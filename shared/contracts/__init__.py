@@ -22,7 +22,13 @@ from newswatch.shared.contracts.classified import (
 from newswatch.shared.contracts.dead_letter import DeadLetter
 from newswatch.shared.contracts.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
 from newswatch.shared.contracts.news import NewsItem
-from newswatch.shared.contracts.subscriptions import ChannelTarget, Subscription
+from newswatch.shared.contracts.stories import Story
+from newswatch.shared.contracts.subscriptions import (
+    ChannelTarget,
+    DeliveryMode,
+    RateLimit,
+    Subscription,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -34,12 +40,15 @@ __all__ = [
     "DeadLetter",
     "Delivery",
     "DeliveryAttempt",
+    "DeliveryMode",
     "DeliveryStatus",
     "Evidence",
     "Facts",
     "MoneyAmount",
     "NewsItem",
     "Place",
+    "RateLimit",
+    "Story",
     "Subscription",
     "TagHit",
 ]

@@ -36,6 +36,7 @@ def test_committed_json_schemas_match_the_models():
         "dead_letter.v1.json",
         "delivery.v1.json",
         "news_item.v1.json",
+        "story.v1.json",
         "subscription.v1.json",
     ]
 

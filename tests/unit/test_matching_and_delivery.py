@@ -4,7 +4,6 @@ from newswatch.alerter.alert import Alert
 from newswatch.alerter.channels import Channel, DeliveryError
 from newswatch.alerter.delivery import backoff_delay, deliver
 from newswatch.alerter.ledger import delivery_id
-from newswatch.alerter.matching import SubscriptionIndex
 from newswatch.shared.contracts import ChannelTarget, Subscription
 from tests.factories import classified
 
@@ -13,28 +12,6 @@ CONSOLE = [ChannelTarget(kind="console")]
 
 def sub(id_: str, tags: list[str], **kw) -> Subscription:
     return Subscription(id=id_, tags=tags, channels=CONSOLE, **kw)
-
-
-def test_subscriptions_match_by_any_of_their_tags_and_minimum_confidence():
-    index = SubscriptionIndex(
-        [
-            sub("strikes", ["strike"]),
-            sub("sure-strikes", ["strike"], min_confidence=0.99),
-            sub("both", ["strike", "sanctions"]),
-            sub("sanctions", ["sanctions"]),
-            sub("off", ["strike"], enabled=False),
-        ]
-    )
-    matched = {
-        s.id: [h.tag for h in hits]
-        for s, hits in index.match(classified(1, {"strike": 0.9, "sanctions": 0.8}))
-    }
-    assert matched == {
-        "strikes": ["strike"],
-        "both": ["strike", "sanctions"],
-        "sanctions": ["sanctions"],
-    }
-    assert index.match(classified(2, {})) == []
 
 
 def test_delivery_ids_are_one_per_subscription_story_and_destination():
