@@ -95,20 +95,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, help="starting poll interval in seconds")
     p.add_argument("--language", help="ISO 639-1 code, when the feed does not say")
 
-    p = command("subscriptions", "Add, list, show or remove subscriptions.", _subscriptions)
-    p.add_argument("action", choices=["add", "list", "show", "remove", "deliveries"])
-    p.add_argument("id", nargs="?", help="subscription id")
-    p.add_argument("--name", default="")
-    p.add_argument("--team", default="default")
-    p.add_argument("--tags", default="", help="comma-separated tags; alert on any of them")
-    p.add_argument("--min-confidence", type=float, default=0.0)
-    p.add_argument(
-        "--channel",
-        action="append",
-        default=[],
-        metavar="KIND[:TARGET]",
-        help="console, slack:URL, webhook:URL, email:ADDRESS (repeatable)",
+    from newswatch.alerter.cli import add_key_arguments, add_subscription_arguments
+
+    p = command(
+        "subscriptions", "Manage any team's subscriptions and see their deliveries.", _subscriptions
     )
+    add_subscription_arguments(p)
+    p = command("keys", "Issue, revoke and list the subscriptions API's keys.", _keys)
+    add_key_arguments(p)
+    p = command("api", "Serve the subscriptions API (HTTP, OpenAPI at /openapi.json).", _api)
 
     p = command("schemas", "Write the JSON Schema files, or check they match the models.", _schemas)
     p.add_argument("action", choices=["export", "check"])
@@ -203,6 +198,18 @@ def _subscriptions(args: argparse.Namespace) -> int:
     from newswatch.alerter.cli import run_subscriptions
 
     return asyncio.run(run_subscriptions(args))
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from newswatch.alerter.cli import run_keys
+
+    return asyncio.run(run_keys(args))
+
+
+def _api(args: argparse.Namespace) -> None:
+    from newswatch.alerter.api import main
+
+    main()
 
 
 def _schemas(args: argparse.Namespace) -> int:

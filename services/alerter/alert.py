@@ -1,9 +1,10 @@
-"""The alert a subscriber receives, built from a classified item: pure, shared by all channels."""
+"""What a subscriber receives: an alert about one story, or a digest of several. Pure,
+shared by all channels; each channel only renders these."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from newswatch.shared.contracts import ClassifiedItem, Facts, TagHit
+from newswatch.shared.contracts import ClassifiedItem, Facts, Story, TagHit
 
 _QUALIFIER_WORDS = {
     "at_least": "at least ",
@@ -19,6 +20,16 @@ class Alert:
     subscription_id: str
     item: ClassifiedItem
     hits: list[TagHit]  # the tags this subscription asked for
+    story: Story | None = None
+
+    @property
+    def story_id(self) -> str:
+        return self.story.id if self.story else self.item.item.id
+
+    @property
+    def other_sources(self) -> int:
+        """Other outlets that reported the story so far."""
+        return max(0, len(self.story.sources) - 1) if self.story else 0
 
     @property
     def title(self) -> str:
@@ -53,6 +64,44 @@ class Alert:
                 if e.text not in quotes:
                     quotes.append(e.text)
         return quotes[:3]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    story: Story
+    item: ClassifiedItem  # the report that put the story in the digest
+    hits: list[TagHit]
+    update: bool  # a story this subscriber was already alerted to: new reports only
+
+    @property
+    def tag_line(self) -> str:
+        return ", ".join(f"{h.tag} ({h.confidence:.0%})" for h in self.hits)
+
+    @property
+    def reported_by(self) -> str:
+        others = len(self.story.sources) - 1
+        if others <= 0:
+            return ""
+        return f"also reported by {others} source{'s' if others > 1 else ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    delivery_id: str
+    subscription_id: str
+    entries: list[DigestEntry] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        new = sum(1 for e in self.entries if not e.update)
+        updates = len(self.entries) - new
+        parts = [f"{new} new stor{'y' if new == 1 else 'ies'}"] if new else []
+        if updates:
+            parts.append(f"{updates} update{'s' if updates > 1 else ''}")
+        return "newswatch digest: " + ", ".join(parts)
+
+
+Notice = Alert | Digest
 
 
 def describe_facts(facts: Facts) -> list[str]:
@@ -94,3 +143,30 @@ def _money(value: float) -> str:
         if value >= size:
             return f"{value / size:g} {word}"
     return f"{value:,.0f}"
+
+
+def render_text(notice: Notice) -> str:
+    """Plain text of a notice: the console, email's text part and Apprise all show this."""
+    if isinstance(notice, Digest):
+        lines = [notice.title, ""]
+        for entry in notice.entries:
+            item = entry.item.item
+            lines.append(f"{'Update: ' if entry.update else ''}{entry.story.title}")
+            lines.append(
+                f"  [{entry.tag_line}] {item.source}"
+                + (f" · {entry.reported_by}" if entry.reported_by else "")
+            )
+            if entry.story.link:
+                lines.append(f"  {entry.story.link}")
+        return "\n".join([*lines, "", f"-- newswatch subscription {notice.subscription_id}"])
+    reported = f" · also reported by {notice.other_sources} sources" if notice.other_sources else ""
+    return "\n".join(
+        [
+            f"[{notice.tag_line}] {notice.title}",
+            f"{notice.source} · {notice.published_at:%Y-%m-%d %H:%M} UTC{reported}",
+            notice.link or "no link",
+            *notice.fact_lines,
+            *(f'evidence: "{quote}"' for quote in notice.evidence),
+            f"-- newswatch subscription {notice.subscription_id}",
+        ]
+    )

@@ -1,16 +1,53 @@
-"""`newswatch subscriptions ...`: the operator's view of subscriptions and their deliveries."""
+"""`newswatch subscriptions ...` and `newswatch keys ...`: the administrator's side of the API.
+
+The subscription commands do what the API does, for any team (``--team``), and
+check channel targets against the same address policy.
+"""
 
 import argparse
 import json
 import sys
+from typing import Any
 
 from pydantic import ValidationError
 
+from newswatch.alerter.addresses import AddressPolicy
+from newswatch.alerter.keys import ApiKeyStore
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.settings import AlerterSettings
-from newswatch.alerter.subscriptions import SubscriptionStore
+from newswatch.alerter.subscriptions import SubscriptionStore, check_targets
 from newswatch.shared.contracts import ChannelTarget, Subscription
+from newswatch.shared.contracts.base import utc_now
 from newswatch.shared.redis import create_redis
+
+_LISTS = ("tags", "all_tags", "keywords", "exclude_keywords", "countries", "sources", "languages")
+
+
+def add_subscription_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["add", "update", "list", "show", "remove", "deliveries"])
+    p.add_argument("id", nargs="?", help="subscription id (unique within the team)")
+    p.add_argument("--team", default="default")
+    p.add_argument("--name")
+    p.add_argument("--tags", help="comma-separated; alert on ANY of them")
+    p.add_argument("--all-tags", help="comma-separated; the item must carry ALL of them")
+    p.add_argument("--min-confidence", type=float)
+    p.add_argument("--keywords", help="comma-separated; one must occur (whole words)")
+    p.add_argument("--exclude-keywords", help="comma-separated; none may occur")
+    p.add_argument("--countries", help="comma-separated ISO 3166-1 alpha-2 codes")
+    p.add_argument("--sources", help="comma-separated outlet names or feed ids")
+    p.add_argument("--languages", help="comma-separated ISO 639-1 codes")
+    p.add_argument("--mode", choices=["immediate", "digest"])
+    p.add_argument("--digest-minutes", type=int)
+    p.add_argument("--rate-limit", metavar="N/MINUTES", help="e.g. 10/60; 'none' to remove")
+    p.add_argument("--followups", choices=["on", "off"])
+    p.add_argument("--enabled", choices=["on", "off"])
+    p.add_argument(
+        "--channel",
+        action="append",
+        metavar="KIND[:TARGET]",
+        help="console, slack:URL, webhook:URL;secret=S, email:ADDRESS, apprise:URL (repeatable)",
+    )
+    p.add_argument("--limit", type=int, default=50, help="deliveries to show")
 
 
 def parse_channel(spec: str) -> ChannelTarget:
@@ -21,58 +58,142 @@ def parse_channel(spec: str) -> ChannelTarget:
     return ChannelTarget(kind=kind.strip(), target=target.strip() or "-", options=options)
 
 
+def _changes(args: argparse.Namespace) -> dict[str, Any]:
+    """Only what the command line gives: an update leaves the rest alone."""
+    changes: dict[str, Any] = {}
+    for name in _LISTS:
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = [v.strip() for v in value.split(",") if v.strip()]
+    for name in ("name", "min_confidence", "mode", "digest_minutes"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
+    if args.rate_limit is not None:
+        if args.rate_limit == "none":
+            changes["rate_limit"] = None
+        else:
+            count, _, minutes = args.rate_limit.partition("/")
+            changes["rate_limit"] = {"max_alerts": count, "per_minutes": minutes or 60}
+    for name in ("followups", "enabled"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name) == "on"
+    if args.channel:
+        changes["channels"] = [parse_channel(c).model_dump() for c in args.channel]
+    return changes
+
+
+def _masked_json(sub: Subscription) -> str:
+    shown = sub.model_dump(mode="json")
+    for channel in shown["channels"]:
+        # Secrets stay in Redis; the terminal (and its scrollback) gets a mask.
+        channel["options"] = {
+            k: "***" if k == "secret" else v for k, v in channel["options"].items()
+        }
+    return json.dumps(shown, indent=2)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"newswatch: {message}", file=sys.stderr)
+    return code
+
+
 async def run_subscriptions(args: argparse.Namespace) -> int:
     settings = AlerterSettings()
     redis = create_redis(settings)
     store = SubscriptionStore(redis, settings.redis_prefix)
     try:
         if args.action == "list":
-            for sub in await store.all():
+            for sub in await store.all(team=None if args.team == "*" else args.team):
                 channels = ", ".join(c.kind for c in sub.channels)
-                print(f"{sub.id:20} team={sub.team:12} tags={','.join(sub.tags):50} -> {channels}")
+                tags = ",".join(sub.tags + [f"+{t}" for t in sub.all_tags])
+                state = "" if sub.enabled else " (disabled)"
+                print(f"{sub.key:32} {sub.mode.value:9} tags={tags:40} -> {channels}{state}")
             return 0
         if not args.id:
-            print(f"newswatch subscriptions {args.action}: give a subscription id", file=sys.stderr)
-            return 2
-        if args.action == "add":
+            return _fail(f"subscriptions {args.action}: give a subscription id")
+        old = await store.get(args.team, args.id)
+        if args.action in ("add", "update"):
+            if args.action == "add" and old is not None:
+                return _fail(f"subscription {args.id!r} exists in team {args.team!r}; use update")
+            if args.action == "update" and old is None:
+                return _fail(f"no subscription {args.id!r} in team {args.team!r}", 1)
+            base = old.model_dump(mode="json") if old else {}
+            fields = {
+                **base,
+                **_changes(args),
+                "id": args.id,
+                "team": args.team,
+                "updated_at": utc_now(),
+            }
             try:
-                sub = Subscription(
-                    id=args.id,
-                    name=args.name,
-                    team=args.team,
-                    tags=[t.strip() for t in args.tags.split(",") if t.strip()],
-                    min_confidence=args.min_confidence,
-                    channels=[parse_channel(c) for c in args.channel],
-                )
-                await store.save(sub)
+                sub = Subscription.model_validate(fields)
+                await check_targets(sub, AddressPolicy.from_setting(settings.allowed_networks))
             except (ValidationError, ValueError) as exc:
-                print(f"newswatch subscriptions add: {exc}", file=sys.stderr)
-                return 2
-            print(f"saved subscription {sub.id}")
+                return _fail(f"subscriptions {args.action}: {exc}")
+            await store.save(sub)
+            print(f"saved subscription {sub.key}")
             return 0
+        if old is None:
+            return _fail(f"no subscription {args.id!r} in team {args.team!r}", 1)
         if args.action == "show":
-            sub = await store.get(args.id)
-            if sub is None:
-                print(f"no subscription {args.id!r}", file=sys.stderr)
-                return 1
-            shown = sub.model_dump(mode="json")
-            for channel in shown["channels"]:
-                # Secrets stay in Redis; the terminal (and its scrollback) gets a mask.
-                channel["options"] = {
-                    k: "***" if k == "secret" else v for k, v in channel["options"].items()
-                }
-            print(json.dumps(shown, indent=2))
+            print(_masked_json(old))
             return 0
         if args.action == "remove":
-            removed = await store.remove(args.id)
-            print("removed" if removed else f"no subscription {args.id!r}")
-            return 0 if removed else 1
-        for d in await DeliveryLedger(redis, settings.redis_prefix).recent(args.id):
+            await store.remove(args.team, args.id)
+            print(f"removed {old.key}")
+            return 0
+        for d in await DeliveryLedger(redis, settings.redis_prefix).recent(
+            args.team, args.id, args.limit
+        ):
             last = d.attempts[-1] if d.attempts else None
+            latency = f"{d.latency_ms:.0f}ms" if d.latency_ms is not None else "-"
             print(
-                f"{d.finished_at:%Y-%m-%d %H:%M:%S} {d.status.value:9} {d.channel:8} "
-                f"attempts={len(d.attempts)} item={d.item_id[:12]} "
+                f"{d.finished_at:%Y-%m-%d %H:%M:%S} {d.status.value:9} {d.kind:6} {d.channel:8} "
+                f"attempts={len(d.attempts)} latency={latency:8} story={(d.story_id or '-')[:12]} "
                 f"{(last.error or '') if last else ''}"
+            )
+        return 0
+    finally:
+        await redis.aclose()
+
+
+def add_key_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["create", "revoke", "list"])
+    p.add_argument("key_id", nargs="?", help="the key's id (for revoke)")
+    p.add_argument("--team", help="the team the new key belongs to (for create)")
+    p.add_argument("--name", default="", help="who or what uses the key")
+
+
+async def run_keys(args: argparse.Namespace) -> int:
+    settings = AlerterSettings()
+    redis = create_redis(settings)
+    keys = ApiKeyStore(redis, settings.redis_prefix)
+    try:
+        if args.action == "create":
+            if not args.team:
+                return _fail("keys create: give --team")
+            try:
+                record, key = await keys.create(args.team, args.name)
+            except ValidationError as exc:
+                return _fail(f"keys create: {exc}")
+            print(key)
+            print(
+                f"key {record.id} for team {record.team}: shown once, stored only as a hash",
+                file=sys.stderr,
+            )
+            return 0
+        if args.action == "revoke":
+            if not args.key_id:
+                return _fail("keys revoke: give the key id")
+            record = await keys.revoke(args.key_id)
+            if record is None:
+                return _fail(f"no key {args.key_id!r}", 1)
+            print(f"revoked key {record.id} of team {record.team}")
+            return 0
+        for record in await keys.all():
+            state = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "active"
+            print(
+                f"{record.id:14} team={record.team:20} {state:18} created {record.created_at:%Y-%m-%d} {record.name}"
             )
         return 0
     finally:

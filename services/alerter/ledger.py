@@ -1,25 +1,18 @@
-"""The delivery ledger in Redis: what was delivered, so nothing is delivered twice.
+"""The delivery ledger in Redis: each delivery's record and a log per subscription.
 
 Keys (``{prefix}:alerter:...``):
 
-* ``delivery:{id}``  the Delivery record (JSON) of a finished delivery
-* ``log:{subscription_id}``  newest-first delivery ids, trimmed to ``LOG_LENGTH``
+* ``delivery:{id}``  the Delivery record (JSON): retrying, delivered or failed
+* ``log:{team}/{subscription}``  newest-first delivery ids, trimmed to ``LOG_LENGTH``
 """
 
-import hashlib
-
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
-from newswatch.shared.contracts import Delivery
+from newswatch.shared.contracts import Delivery, DeliveryStatus
 
 LOG_LENGTH = 1000
-
-
-def delivery_id(subscription_id: str, item_id: str, destination_key: str) -> str:
-    """One id per (subscription, story, destination): the unit of "once"."""
-    return hashlib.sha256(
-        f"{subscription_id}\x1f{item_id}\x1f{destination_key}".encode()
-    ).hexdigest()[:32]
+RECORD_TTL_SECONDS = 90 * 24 * 3600
 
 
 class DeliveryLedger:
@@ -27,26 +20,37 @@ class DeliveryLedger:
         self._redis = redis
         self._prefix = f"{prefix}:alerter"
 
-    async def delivered(self, delivery_ids: list[str]) -> set[str]:
-        if not delivery_ids:
-            return set()
-        keys = [f"{self._prefix}:delivery:{i}" for i in delivery_ids]
-        values = await self._redis.mget(keys)
-        return {i for i, v in zip(delivery_ids, values, strict=True) if v is not None}
-
-    async def record(self, delivery: Delivery) -> None:
-        log_key = f"{self._prefix}:log:{delivery.subscription_id}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(f"{self._prefix}:delivery:{delivery.id}", delivery.to_json_bytes())
+    def record(self, pipe: Pipeline, delivery: Delivery, *, first: bool) -> None:
+        """Queue the record's write on ``pipe``, so it commits with the queue's change."""
+        pipe.set(
+            f"{self._prefix}:delivery:{delivery.id}",
+            delivery.to_json_bytes(),
+            ex=RECORD_TTL_SECONDS,
+        )
+        if first:
+            log_key = f"{self._prefix}:log:{delivery.team}/{delivery.subscription_id}"
             pipe.lpush(log_key, delivery.id)
             pipe.ltrim(log_key, 0, LOG_LENGTH - 1)
-            await pipe.execute()
 
-    async def get(self, delivery_id_: str) -> Delivery | None:
-        raw = await self._redis.get(f"{self._prefix}:delivery:{delivery_id_}")
+    async def finished(self, delivery_ids: list[str]) -> set[str]:
+        """Which of these deliveries are over (delivered or failed): never attempt those again."""
+        if not delivery_ids:
+            return set()
+        values = await self._redis.mget([f"{self._prefix}:delivery:{i}" for i in delivery_ids])
+        return {
+            i
+            for i, raw in zip(delivery_ids, values, strict=True)
+            if raw is not None
+            and Delivery.model_validate_json(raw).status is not DeliveryStatus.RETRYING
+        }
+
+    async def get(self, delivery_id: str) -> Delivery | None:
+        raw = await self._redis.get(f"{self._prefix}:delivery:{delivery_id}")
         return Delivery.model_validate_json(raw) if raw else None
 
-    async def recent(self, subscription_id: str, limit: int = 50) -> list[Delivery]:
-        ids = await self._redis.lrange(f"{self._prefix}:log:{subscription_id}", 0, limit - 1)
-        found = [await self.get(i.decode()) for i in ids]
-        return [d for d in found if d is not None]
+    async def recent(self, team: str, subscription_id: str, limit: int = 50) -> list[Delivery]:
+        ids = await self._redis.lrange(f"{self._prefix}:log:{team}/{subscription_id}", 0, limit - 1)
+        if not ids:
+            return []
+        values = await self._redis.mget([f"{self._prefix}:delivery:{i.decode()}" for i in ids])
+        return [Delivery.model_validate_json(v) for v in values if v]

@@ -2,14 +2,13 @@
 
 import logging
 
-import httpx
 from aiokafka import AIOKafkaConsumer
 
+from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.channels import build_channels
-from newswatch.alerter.ledger import DeliveryLedger
+from newswatch.alerter.channels.http import Poster, build_session
 from newswatch.alerter.service import Alerter
 from newswatch.alerter.settings import AlerterSettings
-from newswatch.alerter.subscriptions import SubscriptionStore
 from newswatch.shared.kafka import create_producer, ensure_topics, start_with_retry
 from newswatch.shared.lifecycle import run_service
 from newswatch.shared.redis import create_redis
@@ -17,17 +16,20 @@ from newswatch.shared.redis import create_redis
 log = logging.getLogger("newswatch.alerter")
 
 
+def alerter_topics(settings: AlerterSettings) -> list[str]:
+    topics = settings.topics
+    return [
+        topics.classified,
+        topics.stories,
+        topics.deliveries,
+        topics.dead_letter("classified"),
+        topics.dead_letter("deliveries"),
+    ]
+
+
 async def run(settings: AlerterSettings) -> None:
     topics = settings.topics
-    await ensure_topics(
-        settings,
-        [
-            topics.classified,
-            topics.deliveries,
-            topics.dead_letter("classified"),
-            topics.dead_letter("deliveries"),
-        ],
-    )
+    await ensure_topics(settings, alerter_topics(settings))
     redis = create_redis(settings)
     producer = create_producer(settings, "newswatch-alerter")
     consumer = AIOKafkaConsumer(
@@ -42,18 +44,15 @@ async def run(settings: AlerterSettings) -> None:
     )
     await start_with_retry(producer, "alerter producer")
     await start_with_retry(consumer, "alerter consumer")
-    client = httpx.AsyncClient(
+    policy = AddressPolicy.from_setting(settings.allowed_networks)
+    session = build_session(
+        policy,
         timeout=settings.http_timeout_seconds,
-        follow_redirects=False,
-        headers={"User-Agent": "newswatch-alerter/0.1"},
+        connections=settings.concurrency,
+        user_agent="newswatch-alerter/0.1",
     )
     alerter = Alerter(
-        settings,
-        consumer,
-        producer,
-        SubscriptionStore(redis, settings.redis_prefix),
-        DeliveryLedger(redis, settings.redis_prefix),
-        build_channels(settings, client),
+        settings, consumer, producer, redis, build_channels(settings, Poster(session, policy))
     )
     log.info("alerter: consuming %s as group %s", topics.classified, settings.consumer_group)
     try:
@@ -62,7 +61,7 @@ async def run(settings: AlerterSettings) -> None:
         log.info("alerter counters: %s", alerter.counters.summary())
         await consumer.stop()
         await producer.stop()
-        await client.aclose()
+        await session.close()
         await redis.aclose()
 
 

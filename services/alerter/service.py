@@ -1,36 +1,47 @@
-"""The alerter's consumer loop: read classified items, deliver, record, commit.
+"""The alerter: classified items in, one alert per story per subscriber out.
 
-Offsets are committed only after every delivery of a batch is finished and
-recorded; a crash in between replays the batch, and the ledger skips what was
-already delivered. Unreadable messages and failed deliveries are dead-lettered.
+Three loops share one process. The consumer groups each tagged item into a
+story, matches it against the subscriptions, and for every subscription told
+about a story for the first time queues delivery jobs (or a digest entry) and
+attempts them at once; offsets are committed after that, so a crash replays the
+batch and the per-story markers keep it from alerting twice. The retry loop
+attempts queued jobs whose time has come; the digest loop sends digests and
+follow-ups when they fall due.
 """
 
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
+from redis.asyncio import Redis
 
-from newswatch.alerter.alert import Alert
 from newswatch.alerter.channels import Channel
-from newswatch.alerter.delivery import deliver
-from newswatch.alerter.ledger import DeliveryLedger, delivery_id
+from newswatch.alerter.dispatch import Dispatcher
+from newswatch.alerter.jobs import DeliveryJob, PendingEntry, alert_jobs, digest_jobs
+from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.matching import SubscriptionIndex
+from newswatch.alerter.pending import PendingDigests
+from newswatch.alerter.queue import RetryQueue
 from newswatch.alerter.settings import AlerterSettings
+from newswatch.alerter.stories import Assignment, StoryBook
+from newswatch.alerter.story_store import StoryStore
 from newswatch.alerter.subscriptions import SubscriptionStore
 from newswatch.shared.contracts import (
-    ChannelTarget,
     ClassifiedItem,
     DeadLetter,
-    Delivery,
-    DeliveryAttempt,
-    DeliveryStatus,
+    DeliveryMode,
     Subscription,
+    TagHit,
 )
 from newswatch.shared.observability import Counters
 
 log = logging.getLogger("newswatch.alerter")
+
+Told = tuple[Subscription, ClassifiedItem, list[TagHit], Assignment]
 
 
 class Alerter:
@@ -39,42 +50,80 @@ class Alerter:
         settings: AlerterSettings,
         consumer: AIOKafkaConsumer,
         producer: AIOKafkaProducer,
-        store: SubscriptionStore,
-        ledger: DeliveryLedger,
+        redis: Redis,
         channels: dict[str, Channel],
         counters: Counters | None = None,
     ) -> None:
+        prefix = settings.redis_prefix
         self._settings = settings
         self._consumer = consumer
         self._producer = producer
-        self._store = store
-        self._ledger = ledger
-        self._channels = channels
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._redis = redis
+        self.counters = counters or Counters()
+        self.store = SubscriptionStore(redis, prefix)
+        self.ledger = DeliveryLedger(redis, prefix)
+        self.queue = RetryQueue(redis, prefix, settings.retry_lease_seconds)
+        self.pending = PendingDigests(redis, prefix, self.queue)
+        self.stories = StoryStore(redis, prefix)
+        self.book = StoryBook(window=timedelta(minutes=settings.story_window_minutes))
+        self.dispatcher = Dispatcher(
+            settings, redis, producer, channels, self.ledger, self.queue, self.counters
+        )
         self._index = SubscriptionIndex()
+        self._subs: dict[str, Subscription] = {}
         self._index_version = -1
         self._checked_at = 0.0
-        self.counters = counters or Counters()
 
     async def refresh_subscriptions(self, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._checked_at < self._settings.subscription_refresh_seconds:
             return
         self._checked_at = now
-        version = await self._store.version()
+        version = await self.store.version()
         if version != self._index_version:
-            self._index = SubscriptionIndex(await self._store.all())
+            subs = await self.store.all()
+            self._index = SubscriptionIndex(subs)
+            self._subs = {s.key: s for s in subs}
             self._index_version = version
             log.info("alerter: %d active subscription(s) loaded", self._index.size)
 
+    async def load_stories(self) -> None:
+        for story, signature in await self.stories.recent(2 * self.book.window.total_seconds()):
+            self.book.remember(story, signature)
+        log.info("alerter: %d recent stories reloaded", len(self.book))
+
     async def run(self) -> None:
         await self.refresh_subscriptions(force=True)
+        await self.load_stories()
+        await asyncio.gather(
+            self._consume(),
+            self._every(0.5, self.dispatcher.retry_due),
+            self._every(1.0, self.flush_digests),
+        )
+
+    async def _every(self, seconds: float, step: Callable[[], Awaitable[int]]) -> None:
         while True:
-            batch = await self._consumer.getmany(timeout_ms=500, max_records=200)
+            try:
+                await self.refresh_subscriptions()
+                while await step():
+                    pass  # more was due: keep going before sleeping
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.counters.inc("loop_errors")
+                log.exception("alerter: %s failed; trying again", getattr(step, "__name__", step))
+            await asyncio.sleep(seconds)
+
+    async def _consume(self) -> None:
+        while True:
+            batch = await self._consumer.getmany(timeout_ms=500, max_records=500)
             try:
                 await self.refresh_subscriptions()
                 if batch:
-                    await self._process(batch)
+                    await self.process(batch)
+                    await self._consumer.commit(
+                        {tp: records[-1].offset + 1 for tp, records in batch.items()}
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -85,74 +134,128 @@ class Alerter:
                 for tp in batch:
                     await self._consumer.seek_to_committed(tp)
 
-    async def _process(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        await asyncio.gather(*(self._process_partition(records) for records in batch.values()))
-        await self._consumer.commit({tp: records[-1].offset + 1 for tp, records in batch.items()})
+    async def process(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        told: list[Told] = []
+        story_pipe = self._redis.pipeline(transaction=False)
+        stories_out = []
+        for records in batch.values():
+            for record in records:
+                item = await self._read(record)
+                if item is None or not item.tags:
+                    continue
+                assignment = self.book.assign(item)
+                if assignment.is_new_report:
+                    story = assignment.story
+                    self.stories.save(story_pipe, story, self.book.signature(story.id))
+                    stories_out.append(story.model_copy(deep=True))
+                    self.counters.inc(
+                        "stories_new" if assignment.is_new_story else "reports_folded"
+                    )
+                told += [(sub, item, hits, assignment) for sub, hits in self._index.match(item)]
+        await story_pipe.execute()
+        for story in stories_out:
+            await self._producer.send(
+                self._settings.topics.stories, story.to_json_bytes(), key=story.id.encode()
+            )
+        jobs = await self._route(told)
+        await self.dispatcher.execute(jobs)
 
-    async def _process_partition(self, records: list[ConsumerRecord]) -> None:
-        # In order within a partition: an item's revisions arrive in the order published.
-        for record in records:
-            await self.handle(record)
+    async def _route(self, told: list[Told]) -> list[DeliveryJob]:
+        """Decide, per (subscription, story), between alert, digest entry, follow-up or nothing."""
+        if not told:
+            return []
+        first_of_pair: dict[tuple[str, str], Told] = {}
+        repeats: list[Told] = []
+        for entry in told:
+            pair = (entry[0].key, entry[3].story.id)
+            if pair in first_of_pair:
+                repeats.append(entry)  # a second report of the story in this very batch
+            else:
+                first_of_pair[pair] = entry
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for sub_key, story_id in first_of_pair:
+                pipe.exists(self.queue.marker(sub_key, story_id))
+            known = await pipe.execute()
+        fresh = [t for t, seen in zip(first_of_pair.values(), known, strict=True) if not seen]
+        repeats += [t for t, seen in zip(first_of_pair.values(), known, strict=True) if seen]
+        over_limit = await self._over_rate_limit([t[0] for t in fresh])
+        claimed_jobs: list[list[DeliveryJob]] = []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for (sub, item, hits, assignment), limited in zip(fresh, over_limit, strict=True):
+                entry = PendingEntry(
+                    story_id=assignment.story.id, update=False, item=item, hits=hits
+                )
+                if sub.mode is DeliveryMode.DIGEST or limited:
+                    await self.pending.claim_story(pipe, sub.key, entry, self._pending_delay(sub))
+                    claimed_jobs.append([])
+                else:
+                    jobs = alert_jobs(sub, item, hits, assignment.story.model_copy(deep=True))
+                    await self.queue.claim_story(pipe, sub.key, assignment.story.id, jobs)
+                    claimed_jobs.append(jobs)
+            for sub, item, hits, assignment in repeats:
+                if assignment.is_new_report and sub.followups:
+                    entry = PendingEntry(
+                        story_id=assignment.story.id, update=True, item=item, hits=hits
+                    )
+                    self.pending.add_update(pipe, sub.key, entry, self._pending_delay(sub))
+                    self.counters.inc("followups_queued")
+            results = await pipe.execute()
+        claims = results[: len(fresh)]  # then come the follow-ups' replies
+        jobs = [j for won, js in zip(claims, claimed_jobs, strict=True) if won for j in js]
+        self.counters.inc("deliveries_queued", len(jobs))
+        return jobs
 
-    async def handle(self, record: ConsumerRecord) -> None:
+    def _pending_delay(self, sub: Subscription) -> float:
+        if sub.mode is DeliveryMode.DIGEST:
+            return sub.digest_minutes * 60.0
+        return self._settings.followup_seconds
+
+    async def _over_rate_limit(self, subs: list[Subscription]) -> list[bool]:
+        """For each new (subscription, story) in order: is it one alert too many?"""
+        over = [False] * len(subs)
+        limited = [
+            (n, s) for n, s in enumerate(subs) if s.rate_limit and s.mode is DeliveryMode.IMMEDIATE
+        ]
+        if not limited:
+            return over
+        now = time.time()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for _, sub in limited:
+                assert sub.rate_limit
+                window = sub.rate_limit.per_minutes * 60
+                key = f"{self._settings.redis_prefix}:alerter:rate:{sub.key}:{int(now // window)}"
+                pipe.incr(key)
+                pipe.expire(key, window)
+            counts = (await pipe.execute())[::2]
+        for (n, sub), count in zip(limited, counts, strict=True):
+            assert sub.rate_limit
+            if count > sub.rate_limit.max_alerts:
+                over[n] = True
+                self.counters.inc("rate_limited")
+        return over
+
+    async def flush_digests(self) -> int:
+        """Send the digests and follow-ups that are due; returns how many subscriptions flushed."""
+        due = await self.pending.claim_due(lease=self._settings.retry_lease_seconds)
+        for sub_key in due:
+            sub = self._subs.get(sub_key)
+            if sub is None:
+                await self.pending.drop(sub_key)
+                continue
+            entries = await self.pending.entries(sub_key)
+            stories = await self.stories.get_many([e.story_id for e in entries])
+            jobs = digest_jobs(sub, entries, stories) if entries else []
+            await self.pending.flush(sub_key, entries, jobs, self._pending_delay(sub))
+            await self.dispatcher.execute(jobs)
+            self.counters.inc("digests_sent", len(jobs))
+        return len(due)
+
+    async def _read(self, record: ConsumerRecord) -> ClassifiedItem | None:
         try:
-            item = ClassifiedItem.model_validate_json(record.value or b"")
+            return ClassifiedItem.model_validate_json(record.value or b"")
         except ValidationError as exc:
             await self._dead_letter_message(record, exc)
-            return
-        planned = [
-            (sub, hits, target, delivery_id(sub.id, item.item.id, target.key))
-            for sub, hits in self._index.match(item)
-            for target in sub.channels
-        ]
-        if not planned:
-            return
-        done = await self._ledger.delivered([p[3] for p in planned])
-        self.counters.inc("skipped_already_delivered", sum(1 for p in planned if p[3] in done))
-        await asyncio.gather(
-            *(
-                self._deliver(sub, Alert(did, sub.id, item, hits), target)
-                for sub, hits, target, did in planned
-                if did not in done
-            )
-        )
-
-    async def _deliver(self, sub: Subscription, alert: Alert, target: ChannelTarget) -> None:
-        async with self._slots:
-            channel = self._channels.get(target.kind)
-            if channel is None:
-                delivery = _undeliverable(
-                    sub, alert, target, f"no channel plugin named {target.kind!r}"
-                )
-            else:
-                delivery = await deliver(
-                    channel,
-                    alert,
-                    target,
-                    team=sub.team,
-                    max_attempts=self._settings.max_attempts,
-                    backoff_base=self._settings.backoff_base_seconds,
-                    backoff_max=self._settings.backoff_max_seconds,
-                )
-        await self._ledger.record(delivery)
-        topics = self._settings.topics
-        await self._producer.send_and_wait(
-            topics.deliveries, delivery.to_json_bytes(), key=delivery.id.encode()
-        )
-        self.counters.inc(f"delivery_{delivery.status.value}.{target.kind}")
-        if delivery.status is DeliveryStatus.FAILED:
-            reason = delivery.attempts[-1].error if delivery.attempts else "no attempt"
-            letter = DeadLetter(
-                service="alerter",
-                source_topic=topics.classified,
-                key=delivery.id,
-                error_kind="delivery_failed",
-                error=f"{len(delivery.attempts)} attempt(s): {reason}",
-                payload=delivery.model_dump_json(),
-            )
-            await self._producer.send_and_wait(
-                topics.dead_letter("deliveries"), letter.to_json_bytes(), key=delivery.id.encode()
-            )
+            return None
 
     async def _dead_letter_message(self, record: ConsumerRecord, exc: ValidationError) -> None:
         self.counters.inc("dead_lettered.invalid_classified_item")
@@ -177,19 +280,3 @@ class Alerter:
         await self._producer.send_and_wait(
             self._settings.topics.dead_letter("classified"), letter.to_json_bytes(), key=record.key
         )
-
-
-def _undeliverable(sub: Subscription, alert: Alert, target: ChannelTarget, reason: str) -> Delivery:
-    item = alert.item.item
-    return Delivery(
-        id=alert.delivery_id,
-        subscription_id=sub.id,
-        team=sub.team,
-        item_id=item.id,
-        item_revision=item.revision,
-        channel=target.kind,
-        target="…",
-        tags=[h.tag for h in alert.hits],
-        status=DeliveryStatus.FAILED,
-        attempts=[DeliveryAttempt(ok=False, error=reason)],
-    )

@@ -5,17 +5,38 @@ from newswatch.shared.settings import CommonSettings
 
 
 class AlerterSettings(CommonSettings):
+    """The alerter and its subscriptions API (``newswatch alerter``, ``newswatch api``)."""
+
     model_config = SettingsConfigDict(env_prefix="NEWSWATCH_ALERTER_", extra="ignore")
 
     group_id: str = Field(default="", description="Consumer group; '<prefix>-alerter' when unset.")
     max_attempts: int = Field(
-        default=5, ge=1, description="Delivery attempts before dead-lettering."
+        default=8, ge=1, description="Delivery attempts before dead-lettering."
     )
-    backoff_base_seconds: float = Field(default=1.0, ge=0.0)
-    backoff_max_seconds: float = Field(default=60.0, ge=0.0)
+    backoff_base_seconds: float = Field(default=2.0, ge=0.0)
+    backoff_max_seconds: float = Field(default=300.0, ge=0.0)
+    retry_lease_seconds: float = Field(
+        default=60.0,
+        gt=0.0,
+        description="A claimed delivery not finished in this time is retried (its worker died).",
+    )
     http_timeout_seconds: float = Field(default=10.0, gt=0.0)
-    concurrency: int = Field(default=20, ge=1, description="Deliveries in flight at once.")
+    concurrency: int = Field(default=100, ge=1, description="Deliveries in flight at once.")
     subscription_refresh_seconds: float = Field(default=2.0, gt=0.0)
+    story_window_minutes: int = Field(
+        default=360, ge=1, description="Reports this long after a story's first join it."
+    )
+    followup_seconds: float = Field(
+        default=900,
+        gt=0,
+        description="How long later reports of an alerted story, and alerts over a rate limit, "
+        "gather before they are sent as one follow-up digest.",
+    )
+    allowed_networks: str = Field(
+        default="",
+        description="Comma-separated CIDRs that subscriber URLs may reach although private "
+        "(e.g. 127.0.0.0/8 for local receivers). Empty: public addresses only.",
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_from: str = "newswatch <alerts@newswatch.local>"
@@ -23,6 +44,8 @@ class AlerterSettings(CommonSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 15.0
+    api_host: str = Field(default="127.0.0.1", description="Where `newswatch api` listens.")
+    api_port: int = Field(default=8787, ge=1, le=65535)
 
     @property
     def consumer_group(self) -> str:

@@ -155,7 +155,8 @@ def similarity(report: Signature, story: Signature) -> float:
     if report.countries & story.countries:
         score += 0.15
     if report.places and story.places:
-        score += 0.35 if report.places & story.places else -0.5
+        # Two different cities are two events, however alike the headlines.
+        score += 0.35 if report.places & story.places else -1.0
     if report.killed and story.killed:
         # Tolls rise as reports come in: a higher count is a mild sign for, a lower one against.
         if report.killed & story.killed:

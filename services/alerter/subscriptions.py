@@ -1,9 +1,21 @@
-"""Subscriptions kept in Redis (append-only persistence), with a version that bumps on change."""
+"""Subscriptions kept in Redis (append-only persistence), with a version that bumps on change.
+
+Ids are unique within a team; the hash field is ``{team}/{id}`` (``Subscription.key``).
+"""
+
+import asyncio
 
 from redis.asyncio import Redis
 
+from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.channels import validate_target
 from newswatch.shared.contracts import Subscription
+
+
+async def check_targets(subscription: Subscription, policy: AddressPolicy) -> None:
+    """Raise ValueError for a target that cannot work or may not be reached. Resolves names."""
+    for target in subscription.channels:
+        await asyncio.to_thread(validate_target, target, policy)
 
 
 class SubscriptionStore:
@@ -13,30 +25,29 @@ class SubscriptionStore:
         self._version_key = f"{prefix}:alerter:subscriptions:version"
 
     async def save(self, subscription: Subscription) -> Subscription:
-        for target in subscription.channels:
-            validate_target(target)
+        """Store as given: callers check targets first (``check_targets``)."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._key, subscription.id, subscription.to_json_bytes())
+            pipe.hset(self._key, subscription.key, subscription.to_json_bytes())
             pipe.incr(self._version_key)
             await pipe.execute()
         return subscription
 
-    async def get(self, subscription_id: str) -> Subscription | None:
-        raw = await self._redis.hget(self._key, subscription_id)
+    async def get(self, team: str, subscription_id: str) -> Subscription | None:
+        raw = await self._redis.hget(self._key, f"{team}/{subscription_id}")
         return Subscription.model_validate_json(raw) if raw else None
 
-    async def remove(self, subscription_id: str) -> bool:
+    async def remove(self, team: str, subscription_id: str) -> bool:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(self._key, subscription_id)
+            pipe.hdel(self._key, f"{team}/{subscription_id}")
             pipe.incr(self._version_key)
             removed, _ = await pipe.execute()
         return bool(removed)
 
-    async def all(self) -> list[Subscription]:
+    async def all(self, team: str | None = None) -> list[Subscription]:
         raw = await self._redis.hgetall(self._key)
-        return sorted(
-            (Subscription.model_validate_json(v) for v in raw.values()), key=lambda s: s.id
-        )
+        prefix = f"{team}/".encode() if team else b""
+        subs = (Subscription.model_validate_json(v) for k, v in raw.items() if k.startswith(prefix))
+        return sorted(subs, key=lambda s: s.key)
 
     async def version(self) -> int:
         return int(await self._redis.get(self._version_key) or 0)

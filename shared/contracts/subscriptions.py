@@ -78,8 +78,8 @@ class Subscription(Contract):
     )
     languages: list[str] = Field(default_factory=list, description="ISO 639-1 codes.")
     mode: DeliveryMode = DeliveryMode.IMMEDIATE
-    digest_minutes: int = Field(
-        default=60, ge=1, le=1440, description="Digest period (mode 'digest', rate-limit overflow)."
+    digest_minutes: float = Field(
+        default=60, gt=0, le=1440, description="Digest period in mode 'digest'."
     )
     rate_limit: RateLimit | None = None
     followups: bool = Field(

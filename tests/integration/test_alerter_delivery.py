@@ -1,186 +1,217 @@
-"""The alerter against real Kafka, Redis, a webhook receiver and an SMTP server."""
+"""The alerter against real Kafka and Redis and real receivers on localhost."""
 
 import asyncio
 import json
+from datetime import timedelta
 
-import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 
-from newswatch.alerter.channels import build_channels
-from newswatch.alerter.ledger import DeliveryLedger
-from newswatch.alerter.service import Alerter
 from newswatch.alerter.settings import AlerterSettings
-from newswatch.alerter.subscriptions import SubscriptionStore
-from newswatch.demo.receivers import HttpServer, Response, SmtpSink
-from newswatch.shared.contracts import ChannelTarget, DeadLetter, Delivery, Subscription
-from newswatch.shared.kafka import create_producer, ensure_topics
-from newswatch.shared.redis import create_redis
-from tests.factories import classified
+from newswatch.demo.receivers import Response
+from newswatch.shared.contracts import (
+    Casualty,
+    ChannelTarget,
+    ClassifiedItem,
+    DeadLetter,
+    Delivery,
+    Facts,
+    Place,
+    RateLimit,
+    Story,
+    Subscription,
+)
+from tests.factories import WHEN, classified
+from tests.integration.alerter_harness import SECRET, Receivers, RunningAlerter, publish
 from tests.integration.helpers import read_topic, until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
 
-
-@pytest.fixture
-def receiver():
-    server = HttpServer().start()
-    server.routes["/hook"] = lambda _: Response(200, b"ok")
-    yield server
-    server.stop()
+HOSTILE = "Strike <!channel> <@U123> <https://evil.example|x> & <script>alert(1)</script>\r\nBcc: victim@example.org"
 
 
 @pytest.fixture
-def smtp():
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
+def receivers():
+    r = Receivers()
+    yield r
+    r.close()
 
 
-class RunningAlerter:
-    """An Alerter with real adapters, run in the background like the service does."""
-
-    def __init__(self, settings: AlerterSettings, kafka_bootstrap: str) -> None:
-        self.settings = settings
-        self.bootstrap = kafka_bootstrap
-
-    async def __aenter__(self) -> "RunningAlerter":
-        s = self.settings
-        await ensure_topics(s, s.topics.pipeline(["strike"]))
-        self.redis = create_redis(s)
-        self.producer = create_producer(s, "test-alerter")
-        self.consumer = AIOKafkaConsumer(
-            s.topics.classified,
-            bootstrap_servers=self.bootstrap,
-            group_id=s.consumer_group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-        await self.producer.start()
-        await self.consumer.start()
-        self.client = httpx.AsyncClient(timeout=2.0)
-        self.store = SubscriptionStore(self.redis, s.redis_prefix)
-        self.ledger = DeliveryLedger(self.redis, s.redis_prefix)
-        self.alerter = Alerter(
-            s, self.consumer, self.producer, self.store, self.ledger, build_channels(s, self.client)
-        )
-        self.task: asyncio.Task | None = None
-        return self
-
-    def start(self) -> None:
-        self.task = asyncio.create_task(self.alerter.run())
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.task:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-        await self.consumer.stop()
-        await self.producer.stop()
-        await self.client.aclose()
-        await self.redis.aclose()
-
-
-async def publish(settings: AlerterSettings, *values: bytes) -> None:
-    producer = create_producer(settings, "test-classifier")
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send_and_wait(settings.topics.classified, value, key=b"k")
-    finally:
-        await producer.stop()
-
-
-def alerter_settings(smtp: SmtpSink, **extra) -> AlerterSettings:
-    return AlerterSettings(
-        smtp_host=smtp.host,
-        smtp_port=smtp.port,
+def settings_for(receivers: Receivers, **extra) -> AlerterSettings:
+    values = dict(
+        smtp_host=receivers.smtp.host,
+        smtp_port=receivers.smtp.port,
+        allowed_networks="127.0.0.0/8",
         backoff_base_seconds=0.05,
         backoff_max_seconds=0.2,
-        **extra,
+        followup_seconds=1.0,
     )
+    values.update(extra)
+    return AlerterSettings(**values)
 
 
-async def test_each_destination_gets_one_alert_even_when_the_item_is_replayed_after_a_restart(
-    env_settings, kafka_bootstrap, receiver, smtp
+def report(
+    n: int, title: str, source: str, city: str, killed: int, minutes: int = 0
+) -> ClassifiedItem:
+    item = classified(n, title=title, source=source, published_at=WHEN + timedelta(minutes=minutes))
+    item.facts = Facts(
+        places=[Place(name=city, country_code="UA", kind="city")],
+        casualties=[Casualty(kind="killed", count=killed)],
+    )
+    return item
+
+
+def every_channel(url: str) -> list[ChannelTarget]:
+    return [
+        ChannelTarget(kind="webhook", target=f"{url}/hook", options={"secret": SECRET}),
+        ChannelTarget(kind="slack", target=f"{url}/slack"),
+        ChannelTarget(kind="email", target="ops@example.org"),
+        ChannelTarget(kind="apprise", target=f"{url.replace('http://', 'json://')}/apprise"),
+    ]
+
+
+async def test_every_channel_gets_one_inert_alert_per_story_across_replays_and_restarts(
+    env_settings, receivers
 ):
-    settings = alerter_settings(smtp)
-    item = classified(1)
-    async with RunningAlerter(settings, kafka_bootstrap) as running:
-        await running.store.save(
-            Subscription(
-                id="ops",
-                team="ops",
-                tags=["strike"],
-                channels=[
-                    ChannelTarget(kind="webhook", target=f"{receiver.url}/hook"),
-                    ChannelTarget(kind="email", target="ops@example.org"),
-                ],
+    settings = settings_for(receivers)
+    item = classified(1, title=HOSTILE)
+    sub = Subscription(id="ops", team="ops", tags=["strike"], channels=every_channel(receivers.url))
+    async with RunningAlerter(settings) as running:
+        await running.subscribe(sub)
+        await publish(settings, item, item)  # a duplicate upstream
+        running.start()
+        await until(
+            lambda: (
+                all(receivers.ok(p) for p in ("/hook", "/slack", "/apprise"))
+                and receivers.smtp.messages
             )
         )
-        await publish(settings, item.to_json_bytes(), item.to_json_bytes())  # a duplicate upstream
-        running.start()
-        await until(lambda: len(receiver.received("/hook")) >= 1 and len(smtp.messages) >= 1)
-        await asyncio.sleep(1.5)
-    # A restarted alerter (new consumer, same group) and the same story once more.
-    await publish(settings, item.to_json_bytes())
-    async with RunningAlerter(settings, kafka_bootstrap) as running:
+        await asyncio.sleep(1.0)
+    await publish(settings, item)  # the same story again, to a restarted alerter
+    async with RunningAlerter(settings) as running:
         running.start()
         await asyncio.sleep(3.0)
-        deliveries = await running.ledger.recent("ops")
-    assert len(receiver.received("/hook")) == 1
-    assert len(smtp.messages) == 1
-    assert sorted(d.channel for d in deliveries) == ["email", "webhook"]
+        deliveries = await running.alerter.ledger.recent("ops", "ops")
+    assert [len(receivers.http.received(p)) for p in ("/hook", "/slack", "/apprise")] == [1, 1, 1]
+    assert [receivers.ok(p) for p in ("/hook", "/slack", "/apprise")] == [1, 1, 1], (
+        "signature valid, Block Kit valid, Apprise JSON understood"
+    )
+    assert len(receivers.smtp.messages) == 1
+    assert sorted(d.channel for d in deliveries) == ["apprise", "email", "slack", "webhook"]
     assert all(d.status == "delivered" and len(d.attempts) == 1 for d in deliveries)
-    body = json.loads(receiver.received("/hook")[0].body)
-    assert body["classified"]["item"]["id"] == item.item.id and body["tags"] == ["strike"]
-    message, recipients = smtp.messages[0]
+    # Hostile feed text arrives inert everywhere.
+    (hook,) = receivers.bodies("/hook")
+    assert hook["classified"]["item"]["title"] == HOSTILE and hook["story_id"] == item.item.id
+    slack = receivers.http.received("/slack")[0].body.decode()
+    assert "<!channel>" not in slack and "<@U123>" not in slack and "<https://evil" not in slack
+    message, recipients = receivers.smtp.messages[0]
+    assert recipients == ["ops@example.org"] and message["Bcc"] is None
     assert (
-        recipients == ["ops@example.org"] and "Missile strike hits Odesa port" in message["Subject"]
+        "\n" not in message["Subject"]
+        and "<script>" not in message.get_body(("html",)).get_content()
     )
+    (apprise,) = receivers.bodies("/apprise")
+    assert apprise["title"].startswith("[strike")
 
 
-async def test_a_receiver_failing_then_recovering_gets_the_alert_exactly_once(
-    env_settings, kafka_bootstrap, receiver, smtp
+async def test_the_same_story_from_three_feeds_is_one_alert_per_subscriber_and_one_follow_up(
+    env_settings, receivers, kafka_bootstrap
 ):
-    answers = iter(
-        [Response(500, b"down"), Response(429, b"slow", {"Retry-After": "0"}), Response(200, b"ok")]
-    )
-    receiver.routes["/flaky"] = lambda _: next(answers)
-    settings = alerter_settings(smtp)
-    async with RunningAlerter(settings, kafka_bootstrap) as running:
-        await running.store.save(
-            Subscription(
-                id="flaky",
-                tags=["strike"],
-                channels=[ChannelTarget(kind="webhook", target=f"{receiver.url}/flaky")],
-            )
+    settings = settings_for(receivers)
+    reports = [
+        report(1, "Russian missile and drone attack on Kyiv kills 23", "Wire One", "Kyiv", 23),
+        report(
+            2, "At least 23 dead after overnight Russian strike on Kyiv", "Courier", "Kyiv", 23, 9
+        ),
+        report(3, "Kyiv mourns 23 killed in Russian air assault", "Radio East", "Kyiv", 23, 20),
+    ]
+    subs = [
+        Subscription(
+            id=name,
+            team="desk",
+            tags=["strike"],
+            channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/{name}")],
         )
-        await publish(settings, classified(2).to_json_bytes())
+        for name in ("a", "b")
+    ]
+    for sub in subs:
+        receivers.route(f"/{sub.id}", lambda _: Response(200))
+    async with RunningAlerter(settings) as running:
+        await running.subscribe(*subs)
         running.start()
-        await until(lambda: len(receiver.received("/flaky")) == 3)
-        await asyncio.sleep(1.0)
-        (delivery,) = await running.ledger.recent("flaky")
-    assert delivery.status == "delivered"
-    assert [a.status_code for a in delivery.attempts] == [500, 429, None]
-    assert len(receiver.received("/flaky")) == 3
-    records = await read_topic(kafka_bootstrap, settings.topics.deliveries, expect=1)
-    assert Delivery.model_validate_json(records[0].value).id == delivery.id
+        await publish(settings, reports[0])
+        await until(lambda: receivers.ok("/a") and receivers.ok("/b"))
+        await publish(settings, *reports[1:])
+        await until(lambda: receivers.ok("/a") == 2 and receivers.ok("/b") == 2)
+        await asyncio.sleep(2.0)
+    for name in ("a", "b"):
+        alert, follow_up = receivers.bodies(f"/{name}")
+        assert alert["type"] == "newswatch.alert" and alert["story_id"] == reports[0].item.id
+        assert follow_up["type"] == "newswatch.digest"
+        (entry,) = follow_up["entries"]
+        assert entry["update"] and entry["story"]["sources"] == [
+            "Wire One",
+            "Courier",
+            "Radio East",
+        ]
+    stories = await read_topic(kafka_bootstrap, settings.topics.stories, expect=3)
+    assert {Story.model_validate_json(r.value).id for r in stories} == {reports[0].item.id}
+    assert Story.model_validate_json(stories[-1].value).report_count == 3
+
+
+async def test_a_burst_over_the_rate_limit_becomes_a_digest_and_digest_mode_batches(
+    env_settings, receivers
+):
+    settings = settings_for(receivers)
+    cities = ["Odesa", "Kharkiv", "Dnipro", "Lviv", "Sumy"]
+    burst = [
+        report(n, f"Strike on {city} port depot", "Wire", city, n)
+        for n, city in enumerate(cities, 1)
+    ]
+    limited = Subscription(
+        id="limited",
+        tags=["strike"],
+        rate_limit=RateLimit(max_alerts=2, per_minutes=60),
+        channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/limited")],
+    )
+    digest = Subscription(
+        id="digest",
+        tags=["strike"],
+        mode="digest",
+        digest_minutes=0.05,
+        channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/digest")],
+    )
+    for path in ("/limited", "/digest"):
+        receivers.route(path, lambda _: Response(200))
+    async with RunningAlerter(settings) as running:
+        await running.subscribe(limited, digest)
+        await publish(settings, *burst)
+        running.start()
+        await until(
+            lambda: receivers.ok("/limited") == 3 and receivers.ok("/digest") == 1,
+            explain=lambda: f"{receivers.answers} {running.alerter.counters.summary()}",
+        )
+        await asyncio.sleep(2.0)
+    kinds = [b["type"] for b in receivers.bodies("/limited")]
+    assert kinds == ["newswatch.alert", "newswatch.alert", "newswatch.digest"]
+    assert len(receivers.bodies("/limited")[2]["entries"]) == 3, "nothing dropped"
+    (batched,) = receivers.bodies("/digest")
+    assert sorted(e["story"]["places"][0] for e in batched["entries"]) == sorted(cities)
 
 
 async def test_a_permanent_failure_and_a_poison_message_are_dead_lettered_with_reasons(
-    env_settings, kafka_bootstrap, receiver, smtp
+    env_settings, kafka_bootstrap, receivers
 ):
-    receiver.routes["/gone"] = lambda _: Response(404, b"no such hook")
-    settings = alerter_settings(smtp)
-    async with RunningAlerter(settings, kafka_bootstrap) as running:
-        await running.store.save(
+    receivers.route("/gone", lambda _: Response(404, b"no such hook"))
+    settings = settings_for(receivers)
+    async with RunningAlerter(settings) as running:
+        await running.subscribe(
             Subscription(
                 id="gone",
                 tags=["strike"],
-                channels=[ChannelTarget(kind="webhook", target=f"{receiver.url}/gone")],
+                channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/gone")],
             )
         )
-        await publish(settings, b"{not json", classified(3).to_json_bytes())
+        await publish(settings, b"{not json", classified(3))
         running.start()
         failed = await read_topic(
             kafka_bootstrap, settings.topics.dead_letter("deliveries"), expect=1
@@ -191,6 +222,7 @@ async def test_a_permanent_failure_and_a_poison_message_are_dead_lettered_with_r
     letter = DeadLetter.model_validate_json(failed[0].value)
     assert letter.error_kind == "delivery_failed" and "HTTP 404" in letter.error
     assert Delivery.model_validate_json(letter.payload).status == "failed"
-    assert len(receiver.received("/gone")) == 1, "a 404 is not retried"
+    assert len(receivers.http.received("/gone")) == 1, "a 404 is not retried"
     bad = DeadLetter.model_validate_json(poison[0].value)
     assert bad.error_kind == "invalid_classified_item" and bad.payload == "{not json"
+    assert json.loads(failed[0].value)["service"] == "alerter"

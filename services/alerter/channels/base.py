@@ -1,16 +1,18 @@
 """The one interface every delivery channel implements.
 
 A channel module declares its ``kind`` (the name subscriptions use), checks a
-target when a subscription is saved, masks secrets for logs, and sends an alert.
-``send`` returns on success and raises :class:`DeliveryError` otherwise, saying
-whether a retry could help and how long the receiver asked us to wait.
+target when a subscription is saved, masks secrets for logs, and sends a notice
+(an :class:`Alert` about one story, or a :class:`Digest`). ``send`` returns on
+success and raises :class:`DeliveryError` otherwise, saying whether a retry
+could help and how long the receiver asked us to wait.
 """
 
 from abc import ABC, abstractmethod
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from newswatch.alerter.alert import Alert
+from newswatch.alerter.addresses import AddressPolicy
+from newswatch.alerter.alert import Notice
 from newswatch.shared.contracts import ChannelTarget
 
 
@@ -33,8 +35,8 @@ class Channel(ABC):
     kind: ClassVar[str]
 
     @classmethod  # noqa: B027 - an optional hook: most channels accept any target
-    def validate_target(cls, target: ChannelTarget) -> None:
-        """Raise ValueError when the target cannot work; called when a subscription is saved."""
+    def validate_target(cls, target: ChannelTarget, policy: AddressPolicy) -> None:
+        """Raise ValueError when the target cannot work or is not allowed; called on save."""
 
     @classmethod
     def mask(cls, target: ChannelTarget) -> str:
@@ -42,19 +44,13 @@ class Channel(ABC):
         return target.target
 
     @abstractmethod
-    async def send(self, alert: Alert, target: ChannelTarget) -> None: ...
+    async def send(self, notice: Notice, target: ChannelTarget) -> None: ...
 
     async def close(self) -> None:  # noqa: B027 - most channels hold nothing to close
         pass
 
 
-def validate_http_url(target: ChannelTarget) -> None:
-    parts = urlsplit(target.target)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValueError(f"{target.kind} target must be an http(s) URL, got {target.target!r}")
-
-
 def mask_url(url: str) -> str:
     """Keep scheme and host; webhook paths are often the secret (Slack's are)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/…" if parts.netloc else "…"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…" if parts.netloc else "…"

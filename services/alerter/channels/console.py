@@ -3,7 +3,7 @@
 import sys
 from typing import ClassVar, TextIO
 
-from newswatch.alerter.alert import Alert
+from newswatch.alerter.alert import Notice, render_text
 from newswatch.alerter.channels.base import Channel
 from newswatch.shared.contracts import ChannelTarget
 
@@ -14,17 +14,12 @@ class ConsoleChannel(Channel):
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdout
 
-    async def send(self, alert: Alert, target: ChannelTarget) -> None:
-        self._stream.write(render_console(alert) + "\n")
+    async def send(self, notice: Notice, target: ChannelTarget) -> None:
+        self._stream.write(render_console(notice) + "\n")
         self._stream.flush()
 
 
-def render_console(alert: Alert) -> str:
-    lines = [
-        f"ALERT [{alert.tag_line}] {alert.title}",
-        f"  {alert.source} · {alert.published_at:%Y-%m-%d %H:%M} UTC · {alert.link or 'no link'}",
-        *(f"  {line}" for line in alert.fact_lines),
-        *(f'  evidence: "{quote}"' for quote in alert.evidence),
-        f"  (subscription {alert.subscription_id})",
-    ]
-    return "\n".join(lines)
+def render_console(notice: Notice) -> str:
+    first, *rest = render_text(notice).splitlines()
+    label = "DIGEST" if first.startswith("newswatch digest") else "ALERT"
+    return "\n".join([f"{label} {first}", *(f"  {line}" if line else "" for line in rest)])

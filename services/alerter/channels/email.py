@@ -8,7 +8,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import ClassVar
 
-from newswatch.alerter.alert import Alert
+from newswatch.alerter.addresses import AddressPolicy
+from newswatch.alerter.alert import Alert, Digest, Notice, render_text
 from newswatch.alerter.channels.base import Channel, DeliveryError
 from newswatch.shared.contracts import ChannelTarget
 
@@ -34,13 +35,13 @@ class EmailChannel(Channel):
         self._timeout = timeout
 
     @classmethod
-    def validate_target(cls, target: ChannelTarget) -> None:
+    def validate_target(cls, target: ChannelTarget, policy: AddressPolicy) -> None:
         _, address = parseaddr(target.target)
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address) or _CONTROL.search(target.target):
             raise ValueError(f"email target must be an address, got {target.target!r}")
 
-    async def send(self, alert: Alert, target: ChannelTarget) -> None:
-        message = email_message(alert, self._sender, target.target)
+    async def send(self, notice: Notice, target: ChannelTarget) -> None:
+        message = email_message(notice, self._sender, target.target)
         await asyncio.to_thread(self._send_blocking, message)
 
     def _send_blocking(self, message: EmailMessage) -> None:
@@ -69,52 +70,63 @@ def _header_text(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
-def email_message(alert: Alert, sender: str, recipient: str) -> EmailMessage:
+def _story_message_id(story_id: str) -> str:
+    return f"<story.{story_id}@newswatch>"
+
+
+def email_message(notice: Notice, sender: str, recipient: str) -> EmailMessage:
     message = EmailMessage()
-    tags = ", ".join(h.tag for h in alert.hits)
-    message["Subject"] = _header_text(f"[newswatch: {tags}] {alert.title}")[:250]
     message["From"] = sender
     message["To"] = recipient
     message["Date"] = formatdate(localtime=False)
-    # One Message-ID per story and revision, threaded on the first: mail clients group updates.
-    item = alert.item.item
-    message["Message-ID"] = f"<{item.id}.r{item.revision}@newswatch>"
-    if item.revision > 1:
-        message["In-Reply-To"] = message["References"] = f"<{item.id}.r1@newswatch>"
-    message["X-Newswatch-Delivery"] = alert.delivery_id
-    message.set_content(_plain(alert))
-    message.add_alternative(_html(alert), subtype="html")
+    message["X-Newswatch-Delivery"] = notice.delivery_id
+    if isinstance(notice, Alert):
+        tags = ", ".join(h.tag for h in notice.hits)
+        message["Subject"] = _header_text(f"[newswatch: {tags}] {notice.title}")[:250]
+        # One Message-ID per story: updates in digests refer to it, so mail clients thread them.
+        message["Message-ID"] = _story_message_id(notice.story_id)
+    else:
+        message["Subject"] = _header_text(notice.title)
+        message["Message-ID"] = f"<digest.{notice.delivery_id}@newswatch>"
+        updated = [_story_message_id(e.story.id) for e in notice.entries if e.update][:20]
+        if updated:
+            message["References"] = " ".join(updated)
+            if len(notice.entries) == 1:
+                message["In-Reply-To"] = updated[0]
+    message.set_content(render_text(notice) + "\n")
+    message.add_alternative(_html(notice), subtype="html")
     return message
 
 
-def _plain(alert: Alert) -> str:
-    lines = [
-        alert.title,
-        "",
-        f"Tags: {alert.tag_line}",
-        f"Source: {alert.source}",
-        f"Published: {alert.published_at:%Y-%m-%d %H:%M} UTC",
-    ]
-    if alert.link:
-        lines.append(f"Link: {alert.link}")
-    lines += ["", *alert.fact_lines]
-    if alert.evidence:
-        lines += ["", "Evidence:", *(f'  "{q}"' for q in alert.evidence)]
-    lines += ["", f"-- newswatch subscription {alert.subscription_id}"]
-    return "\n".join(lines) + "\n"
-
-
-def _html(alert: Alert) -> str:
+def _html(notice: Notice) -> str:
     e = html.escape
-    title = e(alert.title)
-    headline = f'<a href="{e(alert.link, quote=True)}">{title}</a>' if alert.link else title
-    facts = "".join(f"<li>{e(line)}</li>" for line in alert.fact_lines)
-    quotes = "".join(f"<blockquote>{e(q)}</blockquote>" for q in alert.evidence)
+    if isinstance(notice, Digest):
+        rows = "".join(
+            f"<li>{'Update: ' if entry.update else ''}{_link(entry.story.title, entry.story.link)}"
+            f"<br><small>{e(entry.item.item.source)} · {e(entry.tag_line)}"
+            f"{' · ' + e(entry.reported_by) if entry.reported_by else ''}</small></li>"
+            for entry in notice.entries
+        )
+        body = f"<h2>{e(notice.title)}</h2><ul>{rows}</ul>"
+    else:
+        facts = "".join(f"<li>{e(line)}</li>" for line in notice.fact_lines)
+        quotes = "".join(f"<blockquote>{e(q)}</blockquote>" for q in notice.evidence)
+        reported = (
+            f" · also reported by {notice.other_sources} sources" if notice.other_sources else ""
+        )
+        body = (
+            f"<h2>{_link(notice.title, notice.link)}</h2>"
+            f"<p><b>{e(notice.tag_line)}</b><br>{e(notice.source)} · "
+            f"{notice.published_at:%Y-%m-%d %H:%M} UTC{reported}</p>"
+            f"{f'<ul>{facts}</ul>' if facts else ''}{quotes}"
+        )
     return (
-        f"<html><body><h2>{headline}</h2>"
-        f"<p><b>{e(alert.tag_line)}</b><br>{e(alert.source)} · "
-        f"{alert.published_at:%Y-%m-%d %H:%M} UTC</p>"
-        f"{f'<ul>{facts}</ul>' if facts else ''}{quotes}"
-        f'<p style="color:#888">newswatch subscription {e(alert.subscription_id)}</p>'
+        f"<html><body>{body}"
+        f'<p style="color:#888">newswatch subscription {e(notice.subscription_id)}</p>'
         "</body></html>"
     )
+
+
+def _link(title: str, link: str | None) -> str:
+    e = html.escape
+    return f'<a href="{e(link, quote=True)}">{e(title)}</a>' if link else e(title)

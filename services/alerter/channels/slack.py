@@ -1,4 +1,4 @@
-"""Slack incoming webhooks, with a Block Kit message Slack accepts.
+"""Slack incoming webhooks, with Block Kit messages Slack accepts.
 
 Feed text is escaped (``&``, ``<``, ``>``) so that nothing from a feed can form a
 link, a mention or ``<!channel>``.
@@ -7,23 +7,22 @@ link, a mention or ``<!channel>``.
 import json
 from typing import Any, ClassVar
 
-from newswatch.alerter.alert import Alert
-from newswatch.alerter.channels.http import HttpChannel, post
+from newswatch.alerter.alert import Alert, Digest, Notice
+from newswatch.alerter.channels.http import HttpChannel
 from newswatch.shared.contracts import ChannelTarget
 
-# Slack's documented limits: header text 150 chars, section text 3000, fallback text 40000.
+# Slack's documented limits: header text 150 chars, section text 3000, 50 blocks a message.
 _HEADER_MAX = 150
 _SECTION_MAX = 3000
+_DIGEST_ENTRIES_MAX = 45
 
 
 class SlackChannel(HttpChannel):
     kind: ClassVar[str] = "slack"
 
-    async def send(self, alert: Alert, target: ChannelTarget) -> None:
-        body = json.dumps(slack_message(alert)).encode()
-        await post(
-            self._client, target.target, content=body, headers={"Content-Type": "application/json"}
-        )
+    async def send(self, notice: Notice, target: ChannelTarget) -> None:
+        message = slack_message(notice) if isinstance(notice, Alert) else slack_digest(notice)
+        await self.post_json(target.target, json.dumps(message).encode())
 
 
 def escape(text: str) -> str:
@@ -40,48 +39,60 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _headline(title: str, link: str | None) -> str:
+    # Slack's link syntax cannot carry '|' or '>' in the URL; escape() covers '>', '|' is encoded.
+    return (
+        f"*<{escape(link).replace('|', '%7C')}|{escape(title)}>*" if link else f"*{escape(title)}*"
+    )
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, _SECTION_MAX)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text, _SECTION_MAX)}]}
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": _clip(plain(text), _HEADER_MAX)},
+    }
+
+
 def slack_message(alert: Alert) -> dict[str, Any]:
-    title = escape(alert.title)
-    headline = f"*<{escape(alert.link)}|{title}>*" if alert.link else f"*{title}*"
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": _clip(plain(alert.title), _HEADER_MAX)},
-        },
-        {"type": "section", "text": {"type": "mrkdwn", "text": _clip(headline, _SECTION_MAX)}},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": _clip(
-                        f"{escape(alert.source)} · {alert.published_at:%Y-%m-%d %H:%M} UTC · {escape(alert.tag_line)}",
-                        _SECTION_MAX,
-                    ),
-                }
-            ],
-        },
-    ]
+    context = f"{escape(alert.source)} · {alert.published_at:%Y-%m-%d %H:%M} UTC · {escape(alert.tag_line)}"
+    if alert.other_sources:
+        context += f" · also reported by {alert.other_sources} sources"
+    blocks = [_header(alert.title), _section(_headline(alert.title, alert.link)), _context(context)]
     if alert.fact_lines:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": _clip(
-                        "\n".join(escape(line) for line in alert.fact_lines), _SECTION_MAX
-                    ),
-                },
-            }
-        )
+        blocks.append(_section("\n".join(escape(line) for line in alert.fact_lines)))
     if alert.evidence:
-        quotes = "\n".join(f"> {escape(q)}" for q in alert.evidence)
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _clip(quotes, _SECTION_MAX)}}
-        )
+        blocks.append(_section("\n".join(f"> {escape(q)}" for q in alert.evidence)))
     return {
         # The fallback text is what notifications show, and Slack parses it as mrkdwn.
         "text": _clip(escape(f"[{alert.tag_line}] {alert.title}"), 3000),
+        "blocks": blocks,
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
+
+
+def slack_digest(digest: Digest) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [_header(digest.title)]
+    for entry in digest.entries[:_DIGEST_ENTRIES_MAX]:
+        item = entry.item.item
+        line = f"{escape(item.source)} · {escape(entry.tag_line)}"
+        if entry.reported_by:
+            line += f" · {entry.reported_by}"
+        prefix = "Update: " if entry.update else ""
+        blocks.append(_section(f"{prefix}{_headline(entry.story.title, entry.story.link)}\n{line}"))
+    hidden = len(digest.entries) - _DIGEST_ENTRIES_MAX
+    if hidden > 0:
+        blocks.append(_context(f"and {hidden} more"))
+    return {
+        "text": _clip(escape(digest.title), 3000),
         "blocks": blocks,
         "unfurl_links": False,
         "unfurl_media": False,

@@ -1,4 +1,4 @@
-"""A generic JSON webhook: the classified item and delivery ids, optionally HMAC-signed.
+"""A generic JSON webhook: the classified item, its story and the delivery ids, HMAC-signed.
 
 With a ``secret`` option the request carries ``X-Newswatch-Timestamp`` and
 ``X-Newswatch-Signature: sha256=<hex>``, an HMAC-SHA256 of ``"{timestamp}.{body}"``.
@@ -10,21 +10,22 @@ import json
 import time
 from typing import Any, ClassVar
 
-from newswatch.alerter.alert import Alert
-from newswatch.alerter.channels.http import HttpChannel, post
+from newswatch.alerter.alert import Alert, Digest, Notice
+from newswatch.alerter.channels.http import HttpChannel
 from newswatch.shared.contracts import SCHEMA_VERSION, ChannelTarget
 
 
 class WebhookChannel(HttpChannel):
     kind: ClassVar[str] = "webhook"
 
-    async def send(self, alert: Alert, target: ChannelTarget) -> None:
-        body = json.dumps(webhook_payload(alert), separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", "X-Newswatch-Delivery": alert.delivery_id}
+    async def send(self, notice: Notice, target: ChannelTarget) -> None:
+        payload = webhook_payload(notice) if isinstance(notice, Alert) else digest_payload(notice)
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        headers = {"X-Newswatch-Delivery": notice.delivery_id}
         secret = target.options.get("secret")
         if secret:
             headers.update(sign(body, secret, int(time.time())))
-        await post(self._client, target.target, content=body, headers=headers)
+        await self.post_json(target.target, body, headers)
 
 
 def webhook_payload(alert: Alert) -> dict[str, Any]:
@@ -33,8 +34,28 @@ def webhook_payload(alert: Alert) -> dict[str, Any]:
         "type": "newswatch.alert",
         "delivery_id": alert.delivery_id,
         "subscription_id": alert.subscription_id,
+        "story_id": alert.story_id,
         "tags": [h.tag for h in alert.hits],
+        "story": alert.story.model_dump(mode="json") if alert.story else None,
         "classified": alert.item.model_dump(mode="json"),
+    }
+
+
+def digest_payload(digest: Digest) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "type": "newswatch.digest",
+        "delivery_id": digest.delivery_id,
+        "subscription_id": digest.subscription_id,
+        "entries": [
+            {
+                "update": e.update,
+                "tags": [h.tag for h in e.hits],
+                "story": e.story.model_dump(mode="json"),
+                "classified": e.item.model_dump(mode="json"),
+            }
+            for e in digest.entries
+        ],
     }
 
 

@@ -1,0 +1,148 @@
+"""An alerter with real adapters and recording receivers, for the integration tests."""
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaConsumer
+from slack_sdk.models.blocks import Block
+
+from newswatch.alerter.addresses import AddressPolicy
+from newswatch.alerter.channels import build_channels
+from newswatch.alerter.channels.http import Poster, build_session
+from newswatch.alerter.channels.webhook import verify
+from newswatch.alerter.main import alerter_topics
+from newswatch.alerter.service import Alerter
+from newswatch.alerter.settings import AlerterSettings
+from newswatch.demo.receivers import HttpServer, Request, Response, SmtpSink
+from newswatch.shared.contracts import ClassifiedItem, Subscription
+from newswatch.shared.kafka import create_producer, ensure_topics
+from newswatch.shared.redis import create_redis
+
+SECRET = "hook-secret"
+
+
+class RunningAlerter:
+    """An Alerter with real adapters, run in the background as the service runs it."""
+
+    def __init__(self, settings: AlerterSettings) -> None:
+        self.settings = settings
+
+    async def __aenter__(self) -> "RunningAlerter":
+        s = self.settings
+        await ensure_topics(s, alerter_topics(s))
+        self.redis = create_redis(s)
+        self.producer = create_producer(s, "test-alerter")
+        self.consumer = AIOKafkaConsumer(
+            s.topics.classified,
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            group_id=s.consumer_group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        await self.producer.start()
+        await self.consumer.start()
+        policy = AddressPolicy.from_setting(s.allowed_networks)
+        self.session = build_session(
+            policy, timeout=s.http_timeout_seconds, connections=20, user_agent="test"
+        )
+        self.alerter = Alerter(
+            s,
+            self.consumer,
+            self.producer,
+            self.redis,
+            build_channels(s, Poster(self.session, policy)),
+        )
+        self.task: asyncio.Task | None = None
+        return self
+
+    async def subscribe(self, *subs: Subscription) -> None:
+        for sub in subs:
+            await self.alerter.store.save(sub)
+
+    def start(self) -> "RunningAlerter":
+        self.task = asyncio.create_task(self.alerter.run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.task:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+        await self.consumer.stop()
+        await self.producer.stop()
+        await self.session.close()
+        await self.redis.aclose()
+
+
+async def publish(settings: AlerterSettings, *items: ClassifiedItem | bytes) -> None:
+    producer = create_producer(settings, "test-classifier")
+    await producer.start()
+    try:
+        for item in items:
+            value = item if isinstance(item, bytes) else item.to_json_bytes()
+            key = b"poison" if isinstance(item, bytes) else item.item.id.encode()
+            await producer.send_and_wait(settings.topics.classified, value, key=key)
+    finally:
+        await producer.stop()
+
+
+class Receivers:
+    """Recording receivers on localhost, each checking what a real service would check:
+    the webhook's HMAC signature, Slack's Block Kit schema, Apprise's JSON, SMTP."""
+
+    def __init__(self) -> None:
+        self.http = HttpServer().start()
+        self.smtp = SmtpSink().start()
+        self.answers: list[tuple[str, int, float]] = []  # path, status, when
+        self._lock = threading.Lock()
+        self.route("/hook", self._check_signature)
+        self.route("/slack", self._check_block_kit)
+        self.route("/apprise", lambda r: Response(200 if "message" in json.loads(r.body) else 400))
+
+    def route(self, path: str, answer: Callable[[Request], Response]) -> None:
+        def recorded(request: Request) -> Response:
+            response = answer(request)
+            with self._lock:
+                self.answers.append((path, response.status, time.monotonic()))
+            return response
+
+        self.http.routes[path] = recorded
+
+    def ok(self, path: str) -> int:
+        """Requests to ``path`` that were answered with success."""
+        with self._lock:
+            return sum(1 for p, status, _ in self.answers if p == path and status < 300)
+
+    def bodies(self, path: str) -> list[dict]:
+        return [json.loads(r.body) for r in self.http.received(path)]
+
+    @staticmethod
+    def _check_signature(request: Request) -> Response:
+        h = request.headers
+        good = verify(
+            request.body,
+            SECRET,
+            h.get("x-newswatch-timestamp", ""),
+            h.get("x-newswatch-signature", ""),
+        )
+        return Response(200 if good else 401)
+
+    @staticmethod
+    def _check_block_kit(request: Request) -> Response:
+        message = json.loads(request.body)
+        try:
+            for block in message["blocks"]:
+                Block.parse(block).validate_json()
+        except Exception as exc:  # a receiver answers, whatever was wrong
+            return Response(400, str(exc).encode())
+        return Response(200)
+
+    @property
+    def url(self) -> str:
+        return self.http.url
+
+    def close(self) -> None:
+        self.http.stop()
+        self.smtp.stop()
