@@ -220,9 +220,19 @@ def _schemas(args: argparse.Namespace) -> int:
         stale = schemas.stale_schemas(directory)
         for name in stale:
             print(f"out of date: {directory / name} (run: newswatch schemas export)")
+        if not args.dir:
+            from newswatch.alerter.openapi import OPENAPI_FILE, render_openapi
+
+            if not OPENAPI_FILE.exists() or OPENAPI_FILE.read_text() != render_openapi():
+                print(f"out of date: {OPENAPI_FILE} (run: newswatch schemas export)")
+                stale.append(OPENAPI_FILE.name)
         return 1 if stale else 0
     for path in schemas.write_schemas(directory):
         print(path)
+    if not args.dir:
+        from newswatch.alerter.openapi import write_openapi
+
+        print(write_openapi())
     return 0
 
 
