@@ -16,6 +16,10 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export NEWSWATCH_FETCHER_FEEDS_FILE="${NEWSWATCH_FETCHER_FEEDS_FILE:-deploy/local/demo/feeds.yaml}"
 export NEWSWATCH_ALERTER_SMTP_HOST=127.0.0.1 NEWSWATCH_ALERTER_SMTP_PORT="$DEMO_SMTP_PORT"
 export NEWSWATCH_ALERTER_BACKOFF_BASE_SECONDS=0.5
+# The demo receivers listen on localhost, which subscriber URLs may not reach by default.
+export NEWSWATCH_ALERTER_ALLOWED_NETWORKS="127.0.0.0/8"
+export NEWSWATCH_ALERTER_FOLLOWUP_SECONDS=20
+export NEWSWATCH_ALERTER_API_PORT="${NEWSWATCH_ALERTER_API_PORT:-18787}"
 # The demo wire publishes every few seconds; let the fetcher keep up with it, and never
 # park it for long (its schedule survives in Redis from one `make run` to the next).
 export NEWSWATCH_FETCHER_MIN_INTERVAL_SECONDS=1 NEWSWATCH_FETCHER_MAX_INTERVAL_SECONDS=5
@@ -35,6 +39,7 @@ cleanup() {
     say "some services did not stop within 20 s; killing them"
     for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   fi
+  [ -n "${api_key_id:-}" ] && "$BIN/newswatch" keys revoke "$api_key_id" >/dev/null 2>&1 || true
   [ "$started_redis" = 1 ] && deploy/local/redis.sh stop || true
   [ "$started_kafka" = 1 ] && deploy/local/kafka.sh stop || true
   say "stopped. Logs: $LOGS"
@@ -47,7 +52,8 @@ started=$(date +%s)
 deploy/local/kafka.sh start
 deploy/local/redis.sh start
 "$BIN/newswatch" topics create >"$LOGS/topics.log"
-"$BIN/newswatch" subscriptions add demo --name "Demo: all four tags" \
+"$BIN/newswatch" subscriptions remove demo --team demo >/dev/null 2>&1 || true
+"$BIN/newswatch" subscriptions add demo --team demo --name "Demo: all four tags" \
   --tags strike,diplomatic_protest,sanctions,arms_approval \
   --channel console \
   --channel "slack:http://127.0.0.1:$DEMO_HTTP_PORT/slack" \
@@ -62,8 +68,14 @@ pids+=($!)
 pids+=($!)
 "$BIN/newswatch" fetcher 2>"$LOGS/fetcher.log" &
 pids+=($!)
+"$BIN/newswatch" api >"$LOGS/api.log" 2>&1 &
+pids+=($!)
+api_key=$("$BIN/newswatch" keys create --team demo --name "make run" 2>/dev/null)
+api_key_id=$(cut -d_ -f2 <<<"$api_key")
 
 say "newswatch is up ($(( $(date +%s) - started ))s): alerts appear below as the demo wire publishes."
+say "Subscriptions API: http://127.0.0.1:$NEWSWATCH_ALERTER_API_PORT/docs · a key for team demo, valid until Ctrl-C:"
+say "  curl -H 'Authorization: Bearer $api_key' http://127.0.0.1:$NEWSWATCH_ALERTER_API_PORT/v1/subscriptions"
 say "Service logs: $LOGS/*.log · Ctrl-C stops everything."
 say ""
 # Any service dying takes the demo down with a pointer to its log, rather than hanging silently.

@@ -112,7 +112,7 @@ class SmtpSink:
         self.messages: list[tuple[EmailMessage, list[str]]] = []
         self.on_message: Callable[[EmailMessage, list[str]], None] | None = None
         self._lock = threading.Lock()
-        self._controller = Controller(_Recorder(self), hostname=host, port=port or _free_port(host))
+        self._controller = Controller(_Recorder(self), hostname=host, port=port or free_port(host))
 
     def _record(self, message: EmailMessage, recipients: list[str]) -> None:
         with self._lock:
@@ -136,7 +136,7 @@ class SmtpSink:
         self._controller.stop()
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str) -> int:
     import socket
 
     with socket.socket() as s:

@@ -10,10 +10,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from newswatch.demo.feed import Story, render_rss
-from newswatch.demo.receivers import HttpServer, Response, SmtpSink
+from newswatch.demo.receivers import HttpServer, Response, SmtpSink, free_port
 from newswatch.shared.contracts import DeadLetter
 from newswatch.shared.kafka import create_producer
 from newswatch.shared.settings import CommonSettings
@@ -73,6 +74,7 @@ class Services:
 
 async def test_an_air_strike_entry_becomes_one_webhook_delivery_and_one_email(server_env, tmp_path):
     published = datetime.now(UTC)
+    api_port = free_port("127.0.0.1")
     http = HttpServer().start()
     http.routes["/feed.xml"] = lambda _: Response(
         200,
@@ -95,11 +97,14 @@ async def test_an_air_strike_entry_becomes_one_webhook_delivery_and_one_email(se
         "NEWSWATCH_FETCHER_FEEDS_FILE": str(feeds),
         "NEWSWATCH_ALERTER_SMTP_HOST": smtp.host,
         "NEWSWATCH_ALERTER_SMTP_PORT": str(smtp.port),
+        "NEWSWATCH_ALERTER_ALLOWED_NETWORKS": "127.0.0.0/8",
+        "NEWSWATCH_ALERTER_API_PORT": str(api_port),
         "PYTHONUNBUFFERED": "1",
     }
     services = Services(env, tmp_path)
     try:
         services.run("topics", "create")
+        # One subscription by the administrator's CLI, one by a team through the API.
         services.run(
             "subscriptions",
             "add",
@@ -109,10 +114,21 @@ async def test_an_air_strike_entry_becomes_one_webhook_delivery_and_one_email(se
             "--tags",
             "strike",
             "--channel",
-            f"webhook:{http.url}/hook",
-            "--channel",
             "email:desk@example.org",
         )
+        key = services.run("keys", "create", "--team", "watch").strip()
+        services.start("api")
+        api = httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}", headers={"X-API-Key": key})
+        await _api_ready(api, services)
+        created = await api.post(
+            "/v1/subscriptions",
+            json={
+                "id": "hooks",
+                "tags": ["strike"],
+                "channels": [{"kind": "webhook", "target": f"{http.url}/hook"}],
+            },
+        )
+        assert created.status_code == 201, created.text
         # A poison message upstream must be dead-lettered, not stop the classifier.
         settings = CommonSettings(**{k: v for k, v in server_env.items()})
         producer = create_producer(settings, "e2e-poison")
@@ -140,8 +156,10 @@ async def test_an_air_strike_entry_becomes_one_webhook_delivery_and_one_email(se
         assert any(p["name"] == "Kharkiv" and p["country_code"] == "UA" for p in facts["places"])
         ((message, recipients),) = smtp.messages
         assert recipients == ["desk@example.org"] and AIR_STRIKE.title in message["Subject"]
-        deliveries = services.run("subscriptions", "deliveries", "desk")
-        assert deliveries.count("delivered") == 2
+        deliveries = services.run("subscriptions", "deliveries", "desk", "--team", "watch")
+        assert deliveries.count("delivered") == 1
+        (hooked,) = (await api.get("/v1/subscriptions/hooks/deliveries")).json()
+        assert hooked["status"] == "delivered" and hooked["story_id"] == payload["story_id"]
         letters = await read_topic(
             server_env["KAFKA_BOOTSTRAP_SERVERS"], settings.topics.dead_letter("items"), expect=1
         )
@@ -150,3 +168,14 @@ async def test_an_air_strike_entry_becomes_one_webhook_delivery_and_one_email(se
         services.stop()
         http.stop()
         smtp.stop()
+
+
+async def _api_ready(api: httpx.AsyncClient, services: Services) -> None:
+    for _ in range(300):
+        try:
+            if (await api.get("/v1/me")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the API did not answer\n{services.logs_text()}")

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -226,3 +227,79 @@ async def test_a_permanent_failure_and_a_poison_message_are_dead_lettered_with_r
     bad = DeadLetter.model_validate_json(poison[0].value)
     assert bad.error_kind == "invalid_classified_item" and bad.payload == "{not json"
     assert json.loads(failed[0].value)["service"] == "alerter"
+
+
+class Outage:
+    """Answers ``status`` for ``seconds`` from the first request, then 200."""
+
+    def __init__(
+        self, seconds: float, status: int = 500, headers: dict | None = None, delay: float = 0.0
+    ):
+        self.seconds, self.status, self.headers, self.delay = seconds, status, headers or {}, delay
+        self.started: float | None = None
+
+    def __call__(self, _request) -> Response:
+        now = time.monotonic()
+        self.started = self.started or now
+        if now - self.started < self.seconds:
+            time.sleep(self.delay)
+            return Response(self.status, b"not now", self.headers)
+        return Response(200, b"ok")
+
+
+async def test_failing_receivers_get_every_alert_exactly_once_after_recovery_across_a_restart(
+    env_settings, kafka_bootstrap, receivers
+):
+    routes = {
+        "/outage": Outage(60.0),  # 500 for a minute
+        "/ratelimited": Outage(0.5, 429, {"Retry-After": "3"}),
+        "/slow": Outage(0.5, 504, delay=2.0),  # answers after the alerter's timeout
+        "/gone": lambda _: Response(404, b"no such hook"),
+    }
+    for path, answer in routes.items():
+        receivers.route(path, answer)
+    settings = settings_for(
+        receivers,
+        http_timeout_seconds=1.0,
+        backoff_base_seconds=1.0,
+        backoff_max_seconds=6.0,
+        max_attempts=40,
+        retry_lease_seconds=5.0,
+    )
+    subs = [
+        Subscription(
+            id=path.strip("/"),
+            tags=["strike"],
+            channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}{path}")],
+        )
+        for path in routes
+    ]
+    async with RunningAlerter(settings) as running:
+        await running.subscribe(*subs)
+        await publish(settings, classified(7))
+        running.start()
+        await until(lambda: receivers.ok("/ratelimited") and receivers.ok("/slow"))
+        await asyncio.sleep(15.0)
+        assert receivers.ok("/outage") == 0 and await running.alerter.queue.size() == 1
+    # The alerter stops mid-outage; the one that replaces it finds the job in Redis.
+    async with RunningAlerter(settings) as running:
+        running.start()
+        await until(lambda: receivers.ok("/outage"), within=90.0)
+        await asyncio.sleep(3.0)
+        logs = {s.id: await running.alerter.ledger.recent("default", s.id) for s in subs}
+    assert [receivers.ok(p) for p in routes] == [1, 1, 1, 0], "each exactly once, the 404 never"
+    (outage,) = logs["outage"]
+    assert outage.status == "delivered" and len(outage.attempts) >= 4
+    assert [a.status_code for a in outage.attempts[:-1]] == [500] * (len(outage.attempts) - 1)
+    (limited,) = logs["ratelimited"]
+    gap = limited.attempts[1].at - limited.attempts[0].at
+    assert [a.status_code for a in limited.attempts] == [429, None] and gap.total_seconds() >= 3.0
+    (slow,) = logs["slow"]
+    assert slow.attempts[0].error == "timed out" and slow.status == "delivered"
+    (gone,) = logs["gone"]
+    assert gone.status == "failed" and len(gone.attempts) == 1
+    letters = await read_topic(kafka_bootstrap, settings.topics.dead_letter("deliveries"), expect=1)
+    assert "HTTP 404" in DeadLetter.model_validate_json(letters[0].value).error
+    records = await read_topic(kafka_bootstrap, settings.topics.deliveries, expect=4)
+    statuses = sorted(Delivery.model_validate_json(r.value).status.value for r in records)
+    assert statuses == ["delivered", "delivered", "delivered", "failed"]
