@@ -5,13 +5,15 @@ import platform
 import resource
 import sys
 
-from benchmarks.fetcher import bench_fetcher
+from benchmarks.alerter import bench_alerter
+from benchmarks.fetcher import bench_fetcher, servers
 from benchmarks.measure import (
     Row,
     bench_classifier,
     bench_classify_command,
     bench_matching,
     bench_parsing,
+    bench_stories,
 )
 
 
@@ -28,12 +30,18 @@ def machine() -> str:
 
 
 def main() -> int:
+    with servers() as found:
+        if found is None:
+            served = [Row("Kafka/Redis benchmarks skipped: the servers could not start", 0, "")]
+        else:
+            served = [*bench_fetcher(*found), *bench_alerter(*found)]
     rows: list[Row] = [
-        *bench_fetcher(),
+        *served,
         *bench_classifier(),
         *bench_classify_command(),
         *bench_parsing(),
         *bench_matching(),
+        *bench_stories(),
     ]
     width = max(len(r.name) for r in rows)
     print(f"newswatch benchmarks on {machine()} (one core, one process)\n")

@@ -230,4 +230,45 @@ def bench_matching() -> list[Row]:
     ]
 
 
-__all__ = ["Row", "bench_classifier", "bench_classify_command", "bench_matching", "bench_parsing"]
+def bench_stories() -> list[Row]:
+    """Story grouping compares a report with every open story sharing a tag: its cost grows
+    with the stories open in the window (thousands a day in a busy war)."""
+    from datetime import timedelta
+
+    from newswatch.alerter.stories import StoryBook
+
+    rng = random.Random(3)
+    book = StoryBook(window=timedelta(days=30))
+    words = [f"word{i}" for i in range(2000)]
+
+    def report(n: int) -> ClassifiedItem:
+        return ClassifiedItem(
+            item=NewsItem(
+                id=f"{n:032x}",
+                feed_id="f",
+                feed_url="https://f.example/",
+                source=f"outlet{n % 50}",
+                title=" ".join(rng.sample(words, 9)),
+                published_at=NOW,
+                fetched_at=NOW,
+            ),
+            tags=[TagHit(tag=rng.choice(["strike", "sanctions"]), confidence=0.9)],
+            facts=Facts(places=[Place(name=f"Town{n}", country_code="UA", kind="city")]),
+            classifier_version="bench",
+        )
+
+    for n in range(5000):
+        book.assign(report(n))
+    fresh = [report(n) for n in range(5000, 5500)]
+    per_item = _timed(lambda: [book.assign(item) for item in fresh], 1) / len(fresh)
+    return [Row("group a report into stories, 5,000 open", per_item * 1000, "ms")]
+
+
+__all__ = [
+    "Row",
+    "bench_classifier",
+    "bench_classify_command",
+    "bench_matching",
+    "bench_parsing",
+    "bench_stories",
+]

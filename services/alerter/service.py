@@ -74,6 +74,10 @@ class Alerter:
         self._index_version = -1
         self._checked_at = 0.0
 
+    @property
+    def subscription_count(self) -> int:
+        return self._index.size
+
     async def refresh_subscriptions(self, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._checked_at < self._settings.subscription_refresh_seconds:

@@ -5,7 +5,10 @@ title-word overlap to agreements on facts (the same city, death toll, amount,
 actors) and subtracts disagreements (two different cities, two amounts), so
 "23 killed in Kyiv" from three outlets is one story while a strike on Kharkiv
 the same hour is another. Stories are open for ``window`` after their first
-report; later reports start a new story.
+report; later reports start a new story. Only stories sharing a telling feature
+(a place, a title word, a toll, an amount, an actor) are scored, so the cost per
+report stays flat with thousands of stories open; reports sharing only words
+that half the open stories have ("russian", "ukraine") are not compared.
 """
 
 import re
@@ -15,6 +18,7 @@ from datetime import datetime, timedelta
 
 from newswatch.shared.contracts import ClassifiedItem, Story
 
+COMMON_FEATURE = 1000  # open stories sharing a feature before it stops narrowing anything
 MAX_LISTED = 50  # item ids and sources kept on a story; report_count counts them all
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
@@ -95,6 +99,16 @@ def title_words(title: str) -> frozenset[str]:
             # A crude plural fold: "strikes"/"strike", "sanctions"/"sanction".
             words.add(word[:-1] if len(word) > 4 and word.endswith("s") else word)
     return frozenset(words)
+
+
+def features(signature: "Signature") -> set[str]:
+    return {
+        *(f"p:{p}" for p in signature.places),
+        *(f"w:{w}" for w in signature.words),
+        *(f"k:{k}" for k in signature.killed),
+        *(f"m:{m}" for m in signature.money),
+        *(f"a:{a}" for a in signature.actors),
+    }
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -188,7 +202,9 @@ class StoryBook:
     window: timedelta = timedelta(hours=6)
     threshold: float = 0.5
     _open: dict[str, _Open] = field(default_factory=dict)
-    _by_tag: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # Inverted index from a feature (place, title word, toll, amount, actor) to the open
+    # stories that have it: a report is scored only against stories it shares one with.
+    _postings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     _story_of_item: dict[str, str] = field(default_factory=dict)
     _swept_to: datetime | None = None
 
@@ -207,7 +223,7 @@ class StoryBook:
         self._close_before(when - self.window)
         signature = Signature.of(item)
         best, best_score = None, self.threshold
-        for story_id in set().union(*(self._by_tag.get(t, set()) for t in signature.tags)):
+        for story_id in self._candidates(signature):
             candidate = self._open[story_id]
             if candidate.story.first_seen <= when <= candidate.closes_at:
                 score = similarity(signature, candidate.signature)
@@ -241,18 +257,29 @@ class StoryBook:
             story.item_ids.append(news.id)
         if news.source not in story.sources and len(story.sources) < MAX_LISTED:
             story.sources.append(news.source)
-        for tag in signature.tags:
-            self._by_tag[tag].add(story.id)
+        self._post(story.id, signature)
         self._story_of_item[news.id] = story.id
         return Assignment(story, False, True)
 
     def remember(self, story: Story, signature: Signature) -> None:
         """Open a story: a new one, or one reloaded after a restart."""
         self._open[story.id] = _Open(story, signature, story.first_seen + self.window)
-        for tag in signature.tags:
-            self._by_tag[tag].add(story.id)
+        self._post(story.id, signature)
         for item_id in story.item_ids:
             self._story_of_item[item_id] = story.id
+
+    def _post(self, story_id: str, signature: Signature) -> None:
+        for feature in features(signature):
+            self._postings[feature].add(story_id)
+
+    def _candidates(self, signature: Signature) -> set[str]:
+        found: set[str] = set()
+        for feature in features(signature):
+            stories = self._postings.get(feature)
+            # A feature half the open stories share ("russian", "ukraine") tells nothing.
+            if stories and len(stories) <= COMMON_FEATURE:
+                found |= stories
+        return found
 
     def _close_before(self, horizon: datetime) -> None:
         if self._swept_to is not None and horizon - self._swept_to < timedelta(minutes=1):
@@ -261,7 +288,7 @@ class StoryBook:
         # Kept open one more window past closing, so late revisions still find their story.
         for story_id in [s for s, o in self._open.items() if o.closes_at < horizon - self.window]:
             closed = self._open.pop(story_id)
-            for tag in closed.signature.tags:
-                self._by_tag[tag].discard(story_id)
+            for feature in features(closed.signature):
+                self._postings[feature].discard(story_id)
             for item_id in closed.story.item_ids:
                 self._story_of_item.pop(item_id, None)
