@@ -19,6 +19,9 @@ export NEWSWATCH_ALERTER_BACKOFF_BASE_SECONDS=0.5
 # The demo receivers listen on localhost, which subscriber URLs may not reach by default.
 export NEWSWATCH_ALERTER_ALLOWED_NETWORKS="127.0.0.0/8"
 export NEWSWATCH_ALERTER_FOLLOWUP_SECONDS=20
+# The demo wire tells the same stories on every run: close stories after a minute, so the
+# next `make run` alerts on them afresh instead of folding them into the last run's.
+export NEWSWATCH_ALERTER_STORY_WINDOW_MINUTES=1
 export NEWSWATCH_ALERTER_API_PORT="${NEWSWATCH_ALERTER_API_PORT:-18787}"
 # The demo wire publishes every few seconds; let the fetcher keep up with it, and never
 # park it for long (its schedule survives in Redis from one `make run` to the next).
@@ -52,8 +55,8 @@ started=$(date +%s)
 deploy/local/kafka.sh start
 deploy/local/redis.sh start
 "$BIN/newswatch" topics create >"$LOGS/topics.log"
-"$BIN/newswatch" subscriptions remove demo --team demo >/dev/null 2>&1 || true
-"$BIN/newswatch" subscriptions add demo --team demo --name "Demo: all four tags" \
+"$BIN/newswatch" subscriptions remove demo >/dev/null 2>&1 || true
+"$BIN/newswatch" subscriptions add demo --name "Demo: all four tags" \
   --tags strike,diplomatic_protest,sanctions,arms_approval \
   --channel console \
   --channel "slack:http://127.0.0.1:$DEMO_HTTP_PORT/slack" \
@@ -70,11 +73,11 @@ pids+=($!)
 pids+=($!)
 "$BIN/newswatch" api >"$LOGS/api.log" 2>&1 &
 pids+=($!)
-api_key=$("$BIN/newswatch" keys create --team demo --name "make run" 2>/dev/null)
+api_key=$("$BIN/newswatch" keys create --team default --name "make run" 2>/dev/null)
 api_key_id=$(cut -d_ -f2 <<<"$api_key")
 
 say "newswatch is up ($(( $(date +%s) - started ))s): alerts appear below as the demo wire publishes."
-say "Subscriptions API: http://127.0.0.1:$NEWSWATCH_ALERTER_API_PORT/docs · a key for team demo, valid until Ctrl-C:"
+say "Subscriptions API: http://127.0.0.1:$NEWSWATCH_ALERTER_API_PORT/docs · a key for team default, valid until Ctrl-C:"
 say "  curl -H 'Authorization: Bearer $api_key' http://127.0.0.1:$NEWSWATCH_ALERTER_API_PORT/v1/subscriptions"
 say "Service logs: $LOGS/*.log · Ctrl-C stops everything."
 say ""

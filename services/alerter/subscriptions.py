@@ -45,6 +45,14 @@ class SubscriptionStore:
 
     async def all(self, team: str | None = None) -> list[Subscription]:
         raw = await self._redis.hgetall(self._key)
+        legacy = {k: v for k, v in raw.items() if b"/" not in k}
+        if legacy:  # stored before ids were per team (schema 1.0): move them to team/id
+            async with self._redis.pipeline(transaction=True) as pipe:
+                for field, value in legacy.items():
+                    sub = Subscription.model_validate_json(value)
+                    pipe.hset(self._key, sub.key, value).hdel(self._key, field)
+                    raw[sub.key.encode()] = raw.pop(field)
+                await pipe.execute()
         prefix = f"{team}/".encode() if team else b""
         subs = (Subscription.model_validate_json(v) for k, v in raw.items() if k.startswith(prefix))
         return sorted(subs, key=lambda s: s.key)

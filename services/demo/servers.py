@@ -28,6 +28,11 @@ def _on_post(request: Request) -> None:
         return
     if request.path == "/slack":
         _print(f"[slack sink] {len(payload.get('blocks', []))} blocks: {payload.get('text', '')}")
+    elif payload.get("type") == "newswatch.digest":
+        entries = payload.get("entries", [])
+        _print(
+            f"[webhook sink] delivery {payload.get('delivery_id', '?')[:8]} digest of {len(entries)}"
+        )
     else:
         tags = ",".join(payload.get("tags", []))
         title = payload.get("classified", {}).get("item", {}).get("title", "")
