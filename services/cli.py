@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, help="starting poll interval in seconds")
     p.add_argument("--language", help="ISO 639-1 code, when the feed does not say")
 
-    from newswatch.alerter.cli import add_key_arguments, add_subscription_arguments
+    from newswatch.alerter.arguments import add_key_arguments, add_subscription_arguments
 
     p = command(
         "subscriptions", "Manage any team's subscriptions and see their deliveries.", _subscriptions

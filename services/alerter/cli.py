@@ -23,33 +23,6 @@ from newswatch.shared.redis import create_redis
 _LISTS = ("tags", "all_tags", "keywords", "exclude_keywords", "countries", "sources", "languages")
 
 
-def add_subscription_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["add", "update", "list", "show", "remove", "deliveries"])
-    p.add_argument("id", nargs="?", help="subscription id (unique within the team)")
-    p.add_argument("--team", default="default")
-    p.add_argument("--name")
-    p.add_argument("--tags", help="comma-separated; alert on ANY of them")
-    p.add_argument("--all-tags", help="comma-separated; the item must carry ALL of them")
-    p.add_argument("--min-confidence", type=float)
-    p.add_argument("--keywords", help="comma-separated; one must occur (whole words)")
-    p.add_argument("--exclude-keywords", help="comma-separated; none may occur")
-    p.add_argument("--countries", help="comma-separated ISO 3166-1 alpha-2 codes")
-    p.add_argument("--sources", help="comma-separated outlet names or feed ids")
-    p.add_argument("--languages", help="comma-separated ISO 639-1 codes")
-    p.add_argument("--mode", choices=["immediate", "digest"])
-    p.add_argument("--digest-minutes", type=int)
-    p.add_argument("--rate-limit", metavar="N/MINUTES", help="e.g. 10/60; 'none' to remove")
-    p.add_argument("--followups", choices=["on", "off"])
-    p.add_argument("--enabled", choices=["on", "off"])
-    p.add_argument(
-        "--channel",
-        action="append",
-        metavar="KIND[:TARGET]",
-        help="console, slack:URL, webhook:URL;secret=S, email:ADDRESS, apprise:URL (repeatable)",
-    )
-    p.add_argument("--limit", type=int, default=50, help="deliveries to show")
-
-
 def parse_channel(spec: str) -> ChannelTarget:
     """``console``, ``slack:https://…``, ``email:ops@example.org``; options as ``;key=value``."""
     kind, _, rest = spec.partition(":")
@@ -155,13 +128,6 @@ async def run_subscriptions(args: argparse.Namespace) -> int:
         return 0
     finally:
         await redis.aclose()
-
-
-def add_key_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["create", "revoke", "list"])
-    p.add_argument("key_id", nargs="?", help="the key's id (for revoke)")
-    p.add_argument("--team", help="the team the new key belongs to (for create)")
-    p.add_argument("--name", default="", help="who or what uses the key")
 
 
 async def run_keys(args: argparse.Namespace) -> int:
