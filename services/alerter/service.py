@@ -2,9 +2,10 @@
 
 Three loops share one process. The consumer groups each tagged item into a
 story, matches it against the subscriptions, and for every subscription told
-about a story for the first time queues delivery jobs (or a digest entry) and
-attempts them at once; offsets are committed after that, so a crash replays the
-batch and the per-story markers keep it from alerting twice. The retry loop
+about a story for the first time queues delivery jobs (or a digest entry) in
+Redis, commits the offsets and attempts the jobs in the background; a crash
+before the commit replays the batch and the per-story markers keep it from
+alerting twice, a crash after it leaves the jobs for the retry loop. The retry loop
 attempts queued jobs whose time has come; the digest loop sends digests and
 follow-ups when they fall due.
 """
@@ -42,6 +43,7 @@ from newswatch.shared.observability import Counters
 
 log = logging.getLogger("newswatch.alerter")
 
+MAX_BATCHES_ATTEMPTING = 20  # back-pressure: stop consuming while this many are attempted
 Told = tuple[Subscription, ClassifiedItem, list[TagHit], Assignment]
 
 
@@ -73,6 +75,7 @@ class Alerter:
         self._index = SubscriptionIndex()
         self._subs: dict[str, Subscription] = {}
         self._index_version = -1
+        self._attempting: set[asyncio.Task[None]] = set()
         self._checked_at = 0.0
 
     @property
@@ -104,11 +107,17 @@ class Alerter:
     async def run(self) -> None:
         await self.refresh_subscriptions(force=True)
         await self.load_stories()
-        await asyncio.gather(
-            self._consume(),
-            self._every(0.5, self.dispatcher.retry_due),
-            self._every(1.0, self.flush_digests),
-        )
+        try:
+            await asyncio.gather(
+                self._consume(),
+                self._every(0.5, self.dispatcher.retry_due),
+                self._every(1.0, self.flush_digests),
+            )
+        finally:
+            # Attempts cut short stay in the retry queue: the next alerter makes them.
+            for task in self._attempting:
+                task.cancel()
+            await asyncio.gather(*self._attempting, return_exceptions=True)
 
     async def _every(self, seconds: float, step: Callable[[], Awaitable[int]]) -> None:
         while True:
@@ -167,7 +176,21 @@ class Alerter:
                 self._settings.topics.stories, story.to_json_bytes(), key=story.id.encode()
             )
         jobs = await self._route(told)
-        await self.dispatcher.execute(jobs)
+        # The jobs are safe in the retry queue now, so the offsets may be committed while
+        # they are attempted: a receiver that hangs until its timeout holds up no one else.
+        if jobs:
+            task = asyncio.create_task(self.dispatcher.execute(jobs))
+            self._attempting.add(task)
+            task.add_done_callback(self._attempted)
+        while len(self._attempting) > MAX_BATCHES_ATTEMPTING:
+            await asyncio.wait(self._attempting, return_when=asyncio.FIRST_COMPLETED)
+
+    def _attempted(self, task: asyncio.Task[None]) -> None:
+        self._attempting.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Their jobs are still queued; the retry loop attempts them when the lease ends.
+            self.counters.inc("attempt_batches_failed")
+            log.error("alerter: recording deliveries failed", exc_info=task.exception())
 
     async def _route(self, told: list[Told]) -> list[DeliveryJob]:
         """Decide, per (subscription, story), between alert, digest entry, follow-up or nothing."""

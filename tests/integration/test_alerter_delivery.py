@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import threading
 import time
 from datetime import timedelta
 
@@ -303,3 +304,36 @@ async def test_failing_receivers_get_every_alert_exactly_once_after_recovery_acr
     records = await read_topic(kafka_bootstrap, settings.topics.deliveries, expect=4)
     statuses = sorted(Delivery.model_validate_json(r.value).status.value for r in records)
     assert statuses == ["delivered", "delivered", "delivered", "failed"]
+
+
+async def test_a_receiver_that_hangs_holds_up_no_other_alert(env_settings, receivers):
+    hung = threading.Event()
+
+    def hang(_request) -> Response:
+        hung.set()
+        time.sleep(5.0)
+        return Response(200)
+
+    receivers.route("/hangs", hang)
+    receivers.route("/fast", lambda _: Response(200))
+    settings = settings_for(receivers, http_timeout_seconds=4.0)
+    hanging = Subscription(
+        id="hangs",
+        tags=["sanctions"],
+        channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/hangs")],
+    )
+    fast = Subscription(
+        id="fast",
+        tags=["strike"],
+        channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/fast")],
+    )
+    async with RunningAlerter(settings) as running:
+        await running.subscribe(hanging, fast)
+        running.start()
+        await publish(settings, classified(1, {"sanctions": 0.9}, title="EU adopts bank sanctions"))
+        await until(hung.is_set)
+        started = time.monotonic()
+        await publish(settings, classified(2))
+        await until(lambda: receivers.ok("/fast"), within=10.0)
+        waited = time.monotonic() - started
+    assert waited < 3.0, f"the fast receiver waited {waited:.1f}s behind the hanging one"
