@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import Block
 
 from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.alert import Alert, Digest, DigestEntry
-from newswatch.alerter.channels import CHANNEL_TYPES, validate_target
+from newswatch.alerter.channels import CHANNEL_TYPES, DeliveryError, validate_target
 from newswatch.alerter.channels.console import render_console
 from newswatch.alerter.channels.email import email_message
 from newswatch.alerter.channels.slack import slack_digest, slack_message
@@ -155,3 +155,10 @@ def test_secret_urls_are_masked_for_logs_and_records():
 def test_apprise_urls_are_masked_by_apprise_itself():
     target = ChannelTarget(kind="apprise", target="tgram://123456789:SECRETTOKEN/-100200300")
     assert "SECRETTOKEN" not in CHANNEL_TYPES["apprise"].mask(target)
+
+
+async def test_apprise_refuses_an_address_the_policy_forbids_before_sending():
+    channel = CHANNEL_TYPES["apprise"](AddressPolicy())
+    with pytest.raises(DeliveryError) as refused:
+        await channel.send(alert(), ChannelTarget(kind="apprise", target="json://10.0.0.5/hook"))
+    assert not refused.value.retryable

@@ -36,7 +36,7 @@ def build_channels(settings: AlerterSettings, poster: Poster) -> dict[str, Chann
         "console": ConsoleChannel(),
         "slack": SlackChannel(poster),
         "webhook": WebhookChannel(poster),
-        "apprise": AppriseChannel(),
+        "apprise": AppriseChannel(poster.policy),
         "email": EmailChannel(
             settings.smtp_host,
             settings.smtp_port,

@@ -4,14 +4,17 @@ The target is an Apprise URL such as ``tgram://bottoken/ChatID`` or
 ``json://hooks.example/path``. Apprise reports success as a yes or no, so a
 failure is always worth a retry; the last attempt's failure is dead-lettered.
 URLs of the generic HTTP kinds (json, xml, form) pass the address policy like
-any webhook; the named services' hosts are their own public APIs.
+any webhook, when saved and again before each send (Apprise connects with its own
+HTTP stack, so the check cannot sit in the connection as it does for webhooks);
+the named services' hosts are their own public APIs.
 """
 
+import asyncio
 from typing import ClassVar
 
 import apprise
 
-from newswatch.alerter.addresses import AddressPolicy
+from newswatch.alerter.addresses import AddressPolicy, AddressRefused
 from newswatch.alerter.alert import Notice, render_text
 from newswatch.alerter.channels.base import Channel, DeliveryError
 from newswatch.shared.contracts import ChannelTarget
@@ -29,6 +32,9 @@ def _plugin(url: str) -> apprise.plugins.NotifyBase:
 class AppriseChannel(Channel):
     kind: ClassVar[str] = "apprise"
 
+    def __init__(self, policy: AddressPolicy) -> None:
+        self._policy = policy
+
     @classmethod
     def validate_target(cls, target: ChannelTarget, policy: AddressPolicy) -> None:
         plugin = _plugin(target.target)
@@ -44,6 +50,10 @@ class AppriseChannel(Channel):
             return "…"
 
     async def send(self, notice: Notice, target: ChannelTarget) -> None:
+        try:
+            await asyncio.to_thread(self.validate_target, target, self._policy)
+        except AddressRefused as exc:
+            raise DeliveryError(str(exc), retryable=False) from exc
         notifier = apprise.Apprise()
         notifier.add(target.target)
         title, _, body = render_text(notice).partition("\n")
