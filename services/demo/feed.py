@@ -17,11 +17,12 @@ class Story:
     expect: tuple[str, ...] = ()
 
 
-def load_stories() -> list[Story]:
+def load_stories(section: str = "stories") -> list[Story]:
+    """The demo wire's stories, or (``second_outlet``) another outlet's reports of some of them."""
     text = (resources.files("newswatch.demo") / "stories.yaml").read_text("utf-8")
     return [
         Story(s["title"], s["summary"], tuple(s.get("expect") or ()))
-        for s in yaml.safe_load(text)["stories"]
+        for s in yaml.safe_load(text)[section]
     ]
 
 
@@ -59,6 +60,8 @@ class DrippingFeed:
         every: float = 3.0,
         run_id: str | None = None,
         link: str = "http://127.0.0.1",
+        title: str = "newswatch demo wire",
+        guid_prefix: str = "demo",
     ) -> None:
         self._stories = stories
         self._first = first
@@ -67,6 +70,8 @@ class DrippingFeed:
         self._run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         self._now = datetime.now(UTC)
         self.link = link
+        self.title = title
+        self._guid = guid_prefix
 
     def released(self) -> int:
         elapsed = time.monotonic() - self._started
@@ -75,7 +80,7 @@ class DrippingFeed:
     def document(self) -> bytes:
         count = self.released()
         entries = [
-            (f"demo-{self._run_id}-{n:02d}", story, self._now + timedelta(seconds=n))
+            (f"{self._guid}-{self._run_id}-{n:02d}", story, self._now + timedelta(seconds=n))
             for n, story in enumerate(self._stories[:count])
         ]
-        return render_rss("newswatch demo wire", self.link, list(reversed(entries)))
+        return render_rss(self.title, self.link, list(reversed(entries)))

@@ -47,7 +47,17 @@ def main(host: str, http_port: int, smtp_port: int, drip_seconds: float) -> None
     http = HttpServer(host, http_port)
     feed = DrippingFeed(load_stories(), every=drip_seconds, link=http.url)
     rss = {"Content-Type": "application/rss+xml; charset=utf-8"}
+    # A second outlet tells three of the wire's events later: they fold into its stories.
+    courier = DrippingFeed(
+        load_stories("second_outlet"),
+        first=0,
+        every=drip_seconds * 3,
+        link=http.url,
+        title="Eastern Courier (demo)",
+        guid_prefix="courier",
+    )
     http.routes["/feed.xml"] = lambda _: Response(200, feed.document(), rss)
+    http.routes["/courier.xml"] = lambda _: Response(200, courier.document(), rss)
     http.routes["/slack"] = lambda _: Response(200, b"ok")
     http.routes["/webhook"] = lambda _: Response(200, b'{"ok":true}')
     http.on_request = _on_post
@@ -61,7 +71,7 @@ def main(host: str, http_port: int, smtp_port: int, drip_seconds: float) -> None
     http.start()
     smtp.start()
     _print(
-        f"[demo] feed {http.url}/feed.xml · slack {http.url}/slack · "
+        f"[demo] feeds {http.url}/feed.xml, /courier.xml · slack {http.url}/slack · "
         f"webhook {http.url}/webhook · smtp {host}:{smtp.port}"
     )
     signal.sigwait(stop_signals)

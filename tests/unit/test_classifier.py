@@ -37,7 +37,9 @@ def test_the_founding_article_raises_all_four_alerts_with_evidence(classifier):
     assert (200_000_000_000, "EUR", "more_than") in money
 
 
-@pytest.mark.parametrize("story", load_stories(), ids=lambda s: s.title[:40])
+@pytest.mark.parametrize(
+    "story", load_stories() + load_stories("second_outlet"), ids=lambda s: s.title[:40]
+)
 def test_the_demo_wire_is_tagged_as_a_watch_officer_would(classifier, story):
     assert tags(classifier, story.title, story.summary) == set(story.expect)
 
