@@ -337,3 +337,31 @@ async def test_a_receiver_that_hangs_holds_up_no_other_alert(env_settings, recei
         await until(lambda: receivers.ok("/fast"), within=10.0)
         waited = time.monotonic() - started
     assert waited < 3.0, f"the fast receiver waited {waited:.1f}s behind the hanging one"
+
+
+async def test_two_alerters_in_one_group_share_the_work_and_alert_each_story_once(
+    env_settings, receivers
+):
+    receivers.route("/shared", lambda _: Response(200))
+    settings = settings_for(receivers)
+    cities = [f"Town{n}" for n in range(30)]
+    reports = [
+        report(n, f"Shelling of {city} market", "Wire", city, n) for n, city in enumerate(cities, 1)
+    ]
+    sub = Subscription(
+        id="shared",
+        tags=["strike"],
+        channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/shared")],
+    )
+    async with RunningAlerter(settings) as one, RunningAlerter(settings) as two:
+        await one.subscribe(sub)
+        one.start()
+        two.start()
+        await asyncio.sleep(3.0)  # both join the group and split its partitions
+        await publish(settings, *reports)
+        await until(lambda: receivers.ok("/shared") >= len(reports), within=60)
+        await asyncio.sleep(2.0)
+        handled = [r.alerter.counters.summary() for r in (one, two)]
+    stories = [b["story_id"] for b in receivers.bodies("/shared")]
+    assert sorted(stories) == sorted(r.item.id for r in reports), "each story once"
+    assert all("deliveries_queued" in h for h in handled), f"both instances worked: {handled}"
