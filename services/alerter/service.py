@@ -100,6 +100,7 @@ class Alerter:
             log.info("alerter: %d active subscription(s) loaded", self._index.size)
 
     async def load_stories(self) -> None:
+        await self.stories.mark_changes_seen()
         for story, signature in await self.stories.recent(2 * self.book.window.total_seconds()):
             self.book.remember(story, signature)
         log.info("alerter: %d recent stories reloaded", len(self.book))
@@ -153,13 +154,20 @@ class Alerter:
                     await self._consumer.seek_to_committed(tp)
 
     async def process(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        items = [
+            item
+            for records in batch.values()
+            for record in records
+            if (item := await self._read(record))
+        ]
         told: list[Told] = []
-        story_pipe = self._redis.pipeline(transaction=False)
         stories_out = []
-        for records in batch.values():
-            for record in records:
-                item = await self._read(record)
-                if item is None or not item.tags:
+        async with self.stories.assignment_lock():
+            for story, signature in await self.stories.changed_elsewhere():
+                self.book.remember(story, signature)
+            story_pipe = self._redis.pipeline(transaction=False)
+            for item in items:
+                if not item.tags:
                     continue
                 assignment = self.book.assign(item)
                 if assignment.is_new_report:
@@ -170,7 +178,7 @@ class Alerter:
                         "stories_new" if assignment.is_new_story else "reports_folded"
                     )
                 told += [(sub, item, hits, assignment) for sub, hits in self._index.match(item)]
-        await story_pipe.execute()
+            await story_pipe.execute()
         for story in stories_out:
             await self._producer.send(
                 self._settings.topics.stories, story.to_json_bytes(), key=story.id.encode()

@@ -1,11 +1,18 @@
-"""Stories in Redis: what the API shows, and what an alerter reloads after a restart.
+"""Stories in Redis: what the API shows, what an alerter reloads after a restart, and how
+several alerters keep one story book.
 
 Keys (``{prefix}:alerter:...``): ``story:{id}`` JSON of the Story and its
-signature, expiring after ``RETENTION``; ``stories`` sorted set id -> first seen.
+signature, expiring after ``RETENTION``; ``stories`` sorted set id -> when last saved;
+``story_changes`` a stream of (story id, saving instance); ``story_lock`` held while
+an instance assigns a batch of reports to stories. Under the lock an instance first
+takes in the stories the others changed since it last looked, so reports of one
+event reaching two instances still make one story.
 """
 
 import json
 import time
+import uuid
+from contextlib import AbstractAsyncContextManager
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -14,6 +21,7 @@ from newswatch.alerter.stories import Signature
 from newswatch.shared.contracts import Story
 
 RETENTION_SECONDS = 14 * 24 * 3600
+CHANGES_KEPT = 10_000
 
 
 class StoryStore:
@@ -21,6 +29,32 @@ class StoryStore:
         self._redis = redis
         self._prefix = f"{prefix}:alerter"
         self._index = f"{self._prefix}:stories"
+        self._changes = f"{self._prefix}:story_changes"
+        self._origin = uuid.uuid4().hex[:12]
+        self._seen_change = "0-0"
+
+    def assignment_lock(self) -> AbstractAsyncContextManager[object]:
+        return self._redis.lock(f"{self._prefix}:story_lock", timeout=30, blocking_timeout=30)
+
+    async def mark_changes_seen(self) -> None:
+        """From now on, ``changed_elsewhere`` reports only what comes after this moment."""
+        last = await self._redis.xrevrange(self._changes, count=1)
+        self._seen_change = last[0][0].decode() if last else "0-0"
+
+    async def changed_elsewhere(self) -> list[tuple[Story, Signature]]:
+        """Stories other instances opened or extended since this one last looked."""
+        entries = await self._redis.xrange(self._changes, min=f"({self._seen_change}", count=5000)
+        if not entries:
+            return []
+        self._seen_change = entries[-1][0].decode()
+        ids = list(
+            dict.fromkeys(
+                fields[b"id"].decode()
+                for _, fields in entries
+                if fields[b"by"].decode() != self._origin
+            )
+        )
+        return await self._load(ids)
 
     def save(self, pipe: Pipeline, story: Story, signature: Signature) -> None:
         value = json.dumps(
@@ -28,6 +62,12 @@ class StoryStore:
         )
         pipe.set(f"{self._prefix}:story:{story.id}", value, ex=RETENTION_SECONDS)
         pipe.zadd(self._index, {story.id: time.time()})
+        pipe.xadd(
+            self._changes,
+            {"id": story.id, "by": self._origin},
+            maxlen=CHANGES_KEPT,
+            approximate=True,
+        )
 
     async def get_many(self, story_ids: list[str]) -> dict[str, Story]:
         if not story_ids:
@@ -46,16 +86,15 @@ class StoryStore:
         ids = [
             i.decode() for i in await self._redis.zrangebyscore(self._index, now - seconds, "+inf")
         ]
+        return await self._load(ids)
+
+    async def _load(self, ids: list[str]) -> list[tuple[Story, Signature]]:
         found = []
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             for raw in await self._redis.mget([f"{self._prefix}:story:{i}" for i in chunk]):
                 if raw:
                     data = json.loads(raw)
-                    found.append(
-                        (
-                            Story.model_validate(data["story"]),
-                            Signature.from_dict(data["signature"]),
-                        )
-                    )
+                    story = Story.model_validate(data["story"])
+                    found.append((story, Signature.from_dict(data["signature"])))
         return found

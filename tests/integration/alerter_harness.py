@@ -76,14 +76,18 @@ class RunningAlerter:
         await self.redis.aclose()
 
 
-async def publish(settings: AlerterSettings, *items: ClassifiedItem | bytes) -> None:
+async def publish(
+    settings: AlerterSettings, *items: ClassifiedItem | bytes, partition: int | None = None
+) -> None:
     producer = create_producer(settings, "test-classifier")
     await producer.start()
     try:
         for item in items:
             value = item if isinstance(item, bytes) else item.to_json_bytes()
             key = b"poison" if isinstance(item, bytes) else item.item.id.encode()
-            await producer.send_and_wait(settings.topics.classified, value, key=key)
+            await producer.send_and_wait(
+                settings.topics.classified, value, key=key, partition=partition
+            )
     finally:
         await producer.stop()
 

@@ -348,6 +348,11 @@ async def test_two_alerters_in_one_group_share_the_work_and_alert_each_story_onc
     reports = [
         report(n, f"Shelling of {city} market", "Wire", city, n) for n, city in enumerate(cities, 1)
     ]
+    # One event told by four outlets: keyed by item id, the reports reach both instances.
+    kyiv = [
+        report(100 + n, f"Russian strike on Kyiv kills 23 ({outlet})", outlet, "Kyiv", 23, n)
+        for n, outlet in enumerate(["Wire", "Courier", "Radio", "Post"])
+    ]
     sub = Subscription(
         id="shared",
         tags=["strike"],
@@ -359,9 +364,13 @@ async def test_two_alerters_in_one_group_share_the_work_and_alert_each_story_onc
         two.start()
         await asyncio.sleep(3.0)  # both join the group and split its partitions
         await publish(settings, *reports)
-        await until(lambda: receivers.ok("/shared") >= len(reports), within=60)
-        await asyncio.sleep(2.0)
+        for n, kyiv_report in enumerate(kyiv):  # to both partitions, so to both instances
+            await publish(settings, kyiv_report, partition=n % 2)
+            await asyncio.sleep(0.3)
+        await until(lambda: receivers.ok("/shared") >= len(reports) + 1, within=60)
+        await asyncio.sleep(3.0)
         handled = [r.alerter.counters.summary() for r in (one, two)]
-    stories = [b["story_id"] for b in receivers.bodies("/shared")]
-    assert sorted(stories) == sorted(r.item.id for r in reports), "each story once"
+    alerts = [b["story_id"] for b in receivers.bodies("/shared") if b["type"] == "newswatch.alert"]
+    expected = [*(r.item.id for r in reports), kyiv[0].item.id]
+    assert sorted(alerts) == sorted(expected), "each story once, the Kyiv reports as one"
     assert all("deliveries_queued" in h for h in handled), f"both instances worked: {handled}"
