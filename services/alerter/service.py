@@ -23,28 +23,26 @@ from redis.asyncio import Redis
 
 from newswatch.alerter.channels import Channel
 from newswatch.alerter.dispatch import Dispatcher
-from newswatch.alerter.jobs import DeliveryJob, PendingEntry, alert_jobs, digest_jobs
+from newswatch.alerter.jobs import digest_jobs
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.matching import SubscriptionIndex
 from newswatch.alerter.pending import PendingDigests
 from newswatch.alerter.queue import RetryQueue
+from newswatch.alerter.routing import Router, Told
 from newswatch.alerter.settings import AlerterSettings
-from newswatch.alerter.stories import Assignment, StoryBook
+from newswatch.alerter.stories import StoryBook
 from newswatch.alerter.story_store import StoryStore
 from newswatch.alerter.subscriptions import SubscriptionStore
 from newswatch.shared.contracts import (
     ClassifiedItem,
     DeadLetter,
-    DeliveryMode,
     Subscription,
-    TagHit,
 )
 from newswatch.shared.observability import Counters
 
 log = logging.getLogger("newswatch.alerter")
 
 MAX_BATCHES_ATTEMPTING = 20  # back-pressure: stop consuming while this many are attempted
-Told = tuple[Subscription, ClassifiedItem, list[TagHit], Assignment]
 
 
 class Alerter:
@@ -69,6 +67,7 @@ class Alerter:
         self.pending = PendingDigests(redis, prefix, self.queue)
         self.stories = StoryStore(redis, prefix)
         self.book = StoryBook(window=timedelta(minutes=settings.story_window_minutes))
+        self.router = Router(settings, redis, self.queue, self.pending, self.counters)
         self.dispatcher = Dispatcher(
             settings, redis, producer, channels, self.ledger, self.queue, self.counters
         )
@@ -183,7 +182,7 @@ class Alerter:
             await self._producer.send(
                 self._settings.topics.stories, story.to_json_bytes(), key=story.id.encode()
             )
-        jobs = await self._route(told)
+        jobs = await self.router.route(told)
         # The jobs are safe in the retry queue now, so the offsets may be committed while
         # they are attempted: a receiver that hangs until its timeout holds up no one else.
         if jobs:
@@ -200,80 +199,6 @@ class Alerter:
             self.counters.inc("attempt_batches_failed")
             log.error("alerter: recording deliveries failed", exc_info=task.exception())
 
-    async def _route(self, told: list[Told]) -> list[DeliveryJob]:
-        """Decide, per (subscription, story), between alert, digest entry, follow-up or nothing."""
-        if not told:
-            return []
-        first_of_pair: dict[tuple[str, str], Told] = {}
-        repeats: list[Told] = []
-        for entry in told:
-            pair = (entry[0].key, entry[3].story.id)
-            if pair in first_of_pair:
-                repeats.append(entry)  # a second report of the story in this very batch
-            else:
-                first_of_pair[pair] = entry
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for sub_key, story_id in first_of_pair:
-                pipe.exists(self.queue.marker(sub_key, story_id))
-            known = await pipe.execute()
-        fresh = [t for t, seen in zip(first_of_pair.values(), known, strict=True) if not seen]
-        repeats += [t for t, seen in zip(first_of_pair.values(), known, strict=True) if seen]
-        over_limit = await self._over_rate_limit([t[0] for t in fresh])
-        claimed_jobs: list[list[DeliveryJob]] = []
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for (sub, item, hits, assignment), limited in zip(fresh, over_limit, strict=True):
-                entry = PendingEntry(
-                    story_id=assignment.story.id, update=False, item=item, hits=hits
-                )
-                if sub.mode is DeliveryMode.DIGEST or limited:
-                    await self.pending.claim_story(pipe, sub.key, entry, self._pending_delay(sub))
-                    claimed_jobs.append([])
-                else:
-                    jobs = alert_jobs(sub, item, hits, assignment.story.model_copy(deep=True))
-                    await self.queue.claim_story(pipe, sub.key, assignment.story.id, jobs)
-                    claimed_jobs.append(jobs)
-            for sub, item, hits, assignment in repeats:
-                if assignment.is_new_report and sub.followups:
-                    entry = PendingEntry(
-                        story_id=assignment.story.id, update=True, item=item, hits=hits
-                    )
-                    self.pending.add_update(pipe, sub.key, entry, self._pending_delay(sub))
-                    self.counters.inc("followups_queued")
-            results = await pipe.execute()
-        claims = results[: len(fresh)]  # then come the follow-ups' replies
-        jobs = [j for won, js in zip(claims, claimed_jobs, strict=True) if won for j in js]
-        self.counters.inc("deliveries_queued", len(jobs))
-        return jobs
-
-    def _pending_delay(self, sub: Subscription) -> float:
-        if sub.mode is DeliveryMode.DIGEST:
-            return sub.digest_minutes * 60.0
-        return self._settings.followup_seconds
-
-    async def _over_rate_limit(self, subs: list[Subscription]) -> list[bool]:
-        """For each new (subscription, story) in order: is it one alert too many?"""
-        over = [False] * len(subs)
-        limited = [
-            (n, s) for n, s in enumerate(subs) if s.rate_limit and s.mode is DeliveryMode.IMMEDIATE
-        ]
-        if not limited:
-            return over
-        now = time.time()
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for _, sub in limited:
-                assert sub.rate_limit
-                window = sub.rate_limit.per_minutes * 60
-                key = f"{self._settings.redis_prefix}:alerter:rate:{sub.key}:{int(now // window)}"
-                pipe.incr(key)
-                pipe.expire(key, window)
-            counts = (await pipe.execute())[::2]
-        for (n, sub), count in zip(limited, counts, strict=True):
-            assert sub.rate_limit
-            if count > sub.rate_limit.max_alerts:
-                over[n] = True
-                self.counters.inc("rate_limited")
-        return over
-
     async def flush_digests(self) -> int:
         """Send the digests and follow-ups that are due; returns how many subscriptions flushed."""
         due = await self.pending.claim_due(lease=self._settings.retry_lease_seconds)
@@ -285,7 +210,7 @@ class Alerter:
             entries = await self.pending.entries(sub_key)
             stories = await self.stories.get_many([e.story_id for e in entries])
             jobs = digest_jobs(sub, entries, stories) if entries else []
-            await self.pending.flush(sub_key, entries, jobs, self._pending_delay(sub))
+            await self.pending.flush(sub_key, entries, jobs, self.router.pending_delay(sub))
             await self.dispatcher.execute(jobs)
             self.counters.inc("digests_sent", len(jobs))
         return len(due)
