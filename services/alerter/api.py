@@ -22,7 +22,7 @@ from newswatch.alerter.keys import ApiKey, ApiKeyStore
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.story_store import StoryStore
-from newswatch.alerter.subscriptions import SubscriptionStore, check_targets
+from newswatch.alerter.subscriptions import SubscriptionStore, check_subscription, known_tags
 from newswatch.shared.contracts import Delivery, Story, Subscription
 from newswatch.shared.contracts.base import utc_now
 from newswatch.shared.redis import create_redis
@@ -50,6 +50,7 @@ class Services:
         self.ledger = DeliveryLedger(redis, prefix)
         self.stories = StoryStore(redis, prefix)
         self.policy = AddressPolicy.from_setting(settings.allowed_networks)
+        self.tags = known_tags()
 
 
 _bearer = HTTPBearer(auto_error=False)
@@ -104,7 +105,7 @@ def _keep_secrets(new: Subscription, old: Subscription | None) -> None:
 async def _save(deps: Services, sub: Subscription, old: Subscription | None) -> Subscription:
     _keep_secrets(sub, old)
     try:
-        await check_targets(sub, deps.policy)
+        await check_subscription(sub, deps.policy, deps.tags)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
     await deps.subscriptions.save(sub)

@@ -15,7 +15,7 @@ from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.keys import ApiKeyStore
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.settings import AlerterSettings
-from newswatch.alerter.subscriptions import SubscriptionStore, check_targets
+from newswatch.alerter.subscriptions import SubscriptionStore, check_subscription, known_tags
 from newswatch.shared.contracts import ChannelTarget, Subscription
 from newswatch.shared.contracts.base import utc_now
 from newswatch.shared.redis import create_redis
@@ -100,7 +100,8 @@ async def run_subscriptions(args: argparse.Namespace) -> int:
             }
             try:
                 sub = Subscription.model_validate(fields)
-                await check_targets(sub, AddressPolicy.from_setting(settings.allowed_networks))
+                policy = AddressPolicy.from_setting(settings.allowed_networks)
+                await check_subscription(sub, policy, known_tags())
             except (ValidationError, ValueError) as exc:
                 return _fail(f"subscriptions {args.action}: {exc}")
             await store.save(sub)

@@ -12,8 +12,24 @@ from newswatch.alerter.channels import validate_target
 from newswatch.shared.contracts import Subscription
 
 
-async def check_targets(subscription: Subscription, policy: AddressPolicy) -> None:
-    """Raise ValueError for a target that cannot work or may not be reached. Resolves names."""
+def known_tags() -> set[str]:
+    """The tags the classifier is configured with (``NEWSWATCH_CLASSIFIER_TAGS_DIR``)."""
+    from newswatch.classifier.rules import tag_names
+    from newswatch.classifier.settings import ClassifierSettings
+
+    return tag_names(ClassifierSettings().tags_dir)
+
+
+async def check_subscription(
+    subscription: Subscription, policy: AddressPolicy, tags: set[str]
+) -> None:
+    """Raise ValueError for a tag nobody produces, or a target that cannot work or may not be
+    reached (names are resolved)."""
+    unknown = sorted({*subscription.tags, *subscription.all_tags} - tags)
+    if unknown:
+        raise ValueError(
+            f"unknown tag(s) {', '.join(unknown)}: the classifier tags {', '.join(sorted(tags))}"
+        )
     for target in subscription.channels:
         await asyncio.to_thread(validate_target, target, policy)
 
@@ -25,7 +41,7 @@ class SubscriptionStore:
         self._version_key = f"{prefix}:alerter:subscriptions:version"
 
     async def save(self, subscription: Subscription) -> Subscription:
-        """Store as given: callers check targets first (``check_targets``)."""
+        """Store as given: callers check it first (``check_subscription``)."""
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(self._key, subscription.key, subscription.to_json_bytes())
             pipe.incr(self._version_key)

@@ -251,6 +251,23 @@ def load_default_tags() -> list[TagDefinition]:
     return _unique([parse_tag_file(f.read_text("utf-8"), f"tags/{f.name}") for f in files])
 
 
+def tag_names(directory: Path | None = None) -> set[str]:
+    """The tags a tag folder (default: the built-in one) defines, without compiling any rule:
+    what the subscriptions API checks subscriptions against."""
+    if directory is None:
+        folder = resources.files("newswatch.classifier") / "tags"
+        texts = [f.read_text("utf-8") for f in folder.iterdir() if f.name.endswith(".yaml")]
+    else:
+        texts = [
+            f.read_text("utf-8") for f in [*directory.glob("*.yaml"), *directory.glob("*.yml")]
+        ]
+    return {
+        str(doc["tag"])
+        for doc in map(yaml.safe_load, texts)
+        if isinstance(doc, dict) and "tag" in doc
+    }
+
+
 def _unique(definitions: list[TagDefinition]) -> list[TagDefinition]:
     names = [d.tag for d in definitions]
     repeated = sorted({n for n in names if names.count(n) > 1})

@@ -158,6 +158,12 @@ async def test_invalid_subscriptions_are_refused_with_the_reason(api):
     assert response.status_code == 422 and "country codes" in response.text
 
 
+async def test_a_tag_the_classifier_does_not_produce_is_refused(api):
+    ops = await key_for(api, "ops")
+    response = await api.post("/v1/subscriptions", json=body(tags=["strikes"]), headers=ops)
+    assert response.status_code == 422 and "unknown tag(s) strikes" in response.text
+
+
 async def test_the_committed_openapi_document_matches_the_app(api):
     from newswatch.alerter.openapi import OPENAPI_FILE, render_openapi
 

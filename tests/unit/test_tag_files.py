@@ -73,3 +73,10 @@ def test_the_classifier_version_changes_when_the_rules_do():
     base = Classifier(load_default_tags())
     extended = Classifier([*load_default_tags(), *load_tag_dir(DATA)])
     assert base.version != extended.version and base.version == Classifier.default().version
+
+
+def test_tag_names_come_from_the_tag_files_without_compiling_rules():
+    from newswatch.classifier.rules import tag_names
+
+    assert tag_names() == {"strike", "diplomatic_protest", "sanctions", "arms_approval"}
+    assert "ceasefire" in tag_names(Path(__file__).parents[1] / "data" / "tags")
