@@ -9,6 +9,7 @@ records go to the deliveries topic; failures also to the dead-letter topic.
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
@@ -135,18 +136,32 @@ class Dispatcher:
         ]
         await asyncio.gather(*futures)
 
-    async def retry_due(self) -> int:
-        """Attempt the queued jobs that are due; returns how many were attempted."""
+    async def retry_due(self, wanted: Callable[[DeliveryJob], bool] = lambda _: True) -> int:
+        """Attempt the queued jobs that are due; returns how many were claimed.
+
+        A job whose subscription was deleted meanwhile (``wanted`` says no) is not attempted:
+        it is recorded as failed with that reason and leaves the queue.
+        """
         jobs = await self._queue.claim_due()
         if not jobs:
             return 0
         finished = await self._ledger.finished([j.id for j in jobs])
-        if finished:
-            # Delivered but not dequeued (a crash between the two): clear, never resend.
+        unwanted = [j for j in jobs if j.id not in finished and not wanted(j)]
+        if finished or unwanted:
             async with self._redis.pipeline(transaction=True) as pipe:
+                # Delivered but not dequeued (a crash between the two): clear, never resend.
                 for job_id in finished:
                     self._queue.remove(pipe, job_id)
+                for job in unwanted:
+                    job.attempts.append(
+                        DeliveryAttempt(ok=False, error="subscription deleted before delivery")
+                    )
+                    self._ledger.record(
+                        pipe, job.record(DeliveryStatus.FAILED, self.mask(job)), first=False
+                    )
+                    self._queue.remove(pipe, job.id)
+                    self.counters.inc("dropped_subscription_deleted")
                 await pipe.execute()
-        todo = [j for j in jobs if j.id not in finished]
-        await self.execute(todo)
-        return len(todo)
+        skipped = finished | {j.id for j in unwanted}
+        await self.execute([j for j in jobs if j.id not in skipped])
+        return len(jobs)

@@ -110,7 +110,7 @@ class Alerter:
         try:
             await asyncio.gather(
                 self._consume(),
-                self._every(0.5, self.dispatcher.retry_due),
+                self._every(0.5, self.retry_due),
                 self._every(1.0, self.flush_digests),
             )
         finally:
@@ -198,6 +198,11 @@ class Alerter:
             # Their jobs are still queued; the retry loop attempts them when the lease ends.
             self.counters.inc("attempt_batches_failed")
             log.error("alerter: recording deliveries failed", exc_info=task.exception())
+
+    async def retry_due(self) -> int:
+        return await self.dispatcher.retry_due(
+            wanted=lambda job: job.subscription_key in self._subs
+        )
 
     async def flush_digests(self) -> int:
         """Send the digests and follow-ups that are due; returns how many subscriptions flushed."""

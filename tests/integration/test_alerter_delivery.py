@@ -374,3 +374,27 @@ async def test_two_alerters_in_one_group_share_the_work_and_alert_each_story_onc
     expected = [*(r.item.id for r in reports), kyiv[0].item.id]
     assert sorted(alerts) == sorted(expected), "each story once, the Kyiv reports as one"
     assert all("deliveries_queued" in h for h in handled), f"both instances worked: {handled}"
+
+
+async def test_retries_stop_when_their_subscription_is_deleted(env_settings, receivers):
+    receivers.route("/down", lambda _: Response(503, b"down", {"Retry-After": "3"}))
+    settings = settings_for(receivers, subscription_refresh_seconds=0.5)
+    sub = Subscription(
+        id="leaving",
+        tags=["strike"],
+        channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/down")],
+    )
+    async with RunningAlerter(settings) as running:
+        await running.subscribe(sub)
+        await publish(settings, classified(9))
+        running.start()
+        await until(lambda: receivers.http.received("/down"))
+        await running.alerter.store.remove(sub.team, sub.id)
+        await asyncio.sleep(5.0)
+        (record,) = await running.alerter.ledger.recent(sub.team, sub.id)
+        queued = await running.alerter.queue.size()
+    assert len(receivers.http.received("/down")) == 1 and queued == 0
+    assert (
+        record.status == "failed"
+        and record.attempts[-1].error == "subscription deleted before delivery"
+    )
