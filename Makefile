@@ -44,7 +44,7 @@ format: install ## Format the code with ruff
 bench: install ## Print the benchmark table
 	$(BIN)/python -m benchmarks
 
-schemas: install ## Regenerate the published JSON Schema files from the contracts
+schemas: install ## Regenerate the published JSON Schema files and the API's OpenAPI document
 	$(BIN)/newswatch schemas export
 
 up: infra ## Start Kafka and Redis only (for running services by hand)
