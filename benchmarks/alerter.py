@@ -17,7 +17,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from benchmarks.measure import Row, _bench_subscriptions
+from benchmarks.measure import Row, bench_subscriptions
 from newswatch.shared.contracts import (
     ChannelTarget,
     ClassifiedItem,
@@ -134,7 +134,7 @@ async def _run(
     # Matched against every item, wanted by none: they watch other countries.
     others = [
         s.model_copy(update={"countries": s.countries or ["ZZ"]})
-        for s in _bench_subscriptions(10_000 - WIDE - NARROW, random.Random(7))
+        for s in bench_subscriptions(10_000 - WIDE - NARROW, random.Random(7))
     ]
     subs = [
         *others,

@@ -158,7 +158,7 @@ def bench_parsing() -> list[Row]:
     ]
 
 
-def _bench_subscriptions(n: int, rng: random.Random) -> list[Subscription]:
+def bench_subscriptions(n: int, rng: random.Random) -> list[Subscription]:
     """A plausible population: most teams narrow by country, some by words, source or language."""
     tags = ["strike", "diplomatic_protest", "sanctions", "arms_approval"]
     countries = [f"{a}{b}" for a in "ABCDEFGH" for b in "ABCDE"]  # 40 codes
@@ -181,7 +181,7 @@ def _bench_subscriptions(n: int, rng: random.Random) -> list[Subscription]:
     return subs
 
 
-def _bench_item(n: int, rng: random.Random) -> ClassifiedItem:
+def bench_item(n: int, rng: random.Random) -> ClassifiedItem:
     tags = ["strike", "diplomatic_protest", "sanctions", "arms_approval"]
     words = " ".join(f"word{rng.randrange(300)}" for _ in range(12))
     return ClassifiedItem(
@@ -206,8 +206,8 @@ def _bench_item(n: int, rng: random.Random) -> ClassifiedItem:
 
 def bench_matching() -> list[Row]:
     rng = random.Random(5)
-    index = SubscriptionIndex(_bench_subscriptions(10_000, rng))
-    items = [_bench_item(n, rng) for n in range(500)]
+    index = SubscriptionIndex(bench_subscriptions(10_000, rng))
+    items = [bench_item(n, rng) for n in range(500)]
 
     def match_all() -> None:
         for item in items:  # results dropped, as the alerter drops them after delivering

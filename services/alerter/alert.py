@@ -27,9 +27,8 @@ class Alert:
         return self.story.id if self.story else self.item.item.id
 
     @property
-    def other_sources(self) -> int:
-        """Other outlets that reported the story so far."""
-        return max(0, len(self.story.sources) - 1) if self.story else 0
+    def reported_by(self) -> str:
+        return reported_by(self.story)
 
     @property
     def title(self) -> str:
@@ -49,7 +48,7 @@ class Alert:
 
     @property
     def tag_line(self) -> str:
-        return ", ".join(f"{h.tag} ({h.confidence:.0%})" for h in self.hits)
+        return tag_line(self.hits)
 
     @property
     def fact_lines(self) -> list[str]:
@@ -75,14 +74,11 @@ class DigestEntry:
 
     @property
     def tag_line(self) -> str:
-        return ", ".join(f"{h.tag} ({h.confidence:.0%})" for h in self.hits)
+        return tag_line(self.hits)
 
     @property
     def reported_by(self) -> str:
-        others = len(self.story.sources) - 1
-        if others <= 0:
-            return ""
-        return f"also reported by {others} source{'s' if others > 1 else ''}"
+        return reported_by(self.story)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +98,18 @@ class Digest:
 
 
 Notice = Alert | Digest
+
+
+def tag_line(hits: list[TagHit]) -> str:
+    return ", ".join(f"{h.tag} ({h.confidence:.0%})" for h in hits)
+
+
+def reported_by(story: Story | None) -> str:
+    """'also reported by N sources' when outlets other than the first reported the story."""
+    others = len(story.sources) - 1 if story else 0
+    if others <= 0:
+        return ""
+    return f"also reported by {others} source{'s' if others > 1 else ''}"
 
 
 def describe_facts(facts: Facts) -> list[str]:
@@ -159,7 +167,7 @@ def render_text(notice: Notice) -> str:
             if entry.story.link:
                 lines.append(f"  {entry.story.link}")
         return "\n".join([*lines, "", f"-- newswatch subscription {notice.subscription_id}"])
-    reported = f" · also reported by {notice.other_sources} sources" if notice.other_sources else ""
+    reported = f" · {notice.reported_by}" if notice.reported_by else ""
     return "\n".join(
         [
             f"[{notice.tag_line}] {notice.title}",

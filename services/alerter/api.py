@@ -22,12 +22,16 @@ from newswatch.alerter.keys import ApiKey, ApiKeyStore
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.story_store import StoryStore
-from newswatch.alerter.subscriptions import SubscriptionStore, check_subscription, known_tags
+from newswatch.alerter.subscriptions import (
+    SECRET_MASK,
+    SubscriptionStore,
+    check_subscription,
+    known_tags,
+    masked,
+)
 from newswatch.shared.contracts import Delivery, Story, Subscription
 from newswatch.shared.contracts.base import utc_now
 from newswatch.shared.redis import create_redis
-
-SECRET_MASK = "***"
 
 
 class SubscriptionRequest(Subscription):
@@ -79,16 +83,6 @@ async def caller(
 
 Caller = Annotated[ApiKey, Depends(caller)]
 Deps = Annotated[Services, Depends(services)]
-
-
-def masked(sub: Subscription) -> Subscription:
-    """Channel secrets are write-only: responses never carry them."""
-    shown = sub.model_copy(deep=True)
-    for channel in shown.channels:
-        channel.options = {
-            k: SECRET_MASK if k == "secret" else v for k, v in channel.options.items()
-        }
-    return shown
 
 
 def _keep_secrets(new: Subscription, old: Subscription | None) -> None:
@@ -170,7 +164,7 @@ def create_app(settings: AlerterSettings | None = None, redis: Redis | None = No
         sub_id = body.id or f"sub-{secrets.token_hex(6)}"
         if await deps.subscriptions.get(key.team, sub_id):
             raise HTTPException(409, f"subscription {sub_id!r} exists; PUT or PATCH it")
-        fields = body.model_dump(exclude={"id", "created_at", "updated_at"}, exclude_unset=False)
+        fields = body.model_dump(exclude={"id", "created_at", "updated_at"})
         return await _save(deps, _build(fields, key.team, sub_id, None), None)
 
     @app.get("/v1/subscriptions/{sub_id}", tags=["subscriptions"])

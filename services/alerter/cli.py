@@ -5,7 +5,6 @@ check channel targets against the same address policy.
 """
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -15,7 +14,12 @@ from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.keys import ApiKeyStore
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.settings import AlerterSettings
-from newswatch.alerter.subscriptions import SubscriptionStore, check_subscription, known_tags
+from newswatch.alerter.subscriptions import (
+    SubscriptionStore,
+    check_subscription,
+    known_tags,
+    masked,
+)
 from newswatch.shared.contracts import ChannelTarget, Subscription
 from newswatch.shared.contracts.base import utc_now
 from newswatch.shared.redis import create_redis
@@ -53,16 +57,6 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
     if args.channel:
         changes["channels"] = [parse_channel(c).model_dump() for c in args.channel]
     return changes
-
-
-def _masked_json(sub: Subscription) -> str:
-    shown = sub.model_dump(mode="json")
-    for channel in shown["channels"]:
-        # Secrets stay in Redis; the terminal (and its scrollback) gets a mask.
-        channel["options"] = {
-            k: "***" if k == "secret" else v for k, v in channel["options"].items()
-        }
-    return json.dumps(shown, indent=2)
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -110,7 +104,8 @@ async def run_subscriptions(args: argparse.Namespace) -> int:
         if old is None:
             return _fail(f"no subscription {args.id!r} in team {args.team!r}", 1)
         if args.action == "show":
-            print(_masked_json(old))
+            # Secrets stay in Redis; the terminal (and its scrollback) gets a mask.
+            print(masked(old).model_dump_json(indent=2))
             return 0
         if args.action == "remove":
             await store.remove(args.team, args.id)

@@ -140,28 +140,27 @@ class Dispatcher:
         """Attempt the queued jobs that are due; returns how many were claimed.
 
         A job whose subscription was deleted meanwhile (``wanted`` says no) is not attempted:
-        it is recorded as failed with that reason and leaves the queue.
+        it fails with that reason, like any delivery that cannot be made.
         """
         jobs = await self._queue.claim_due()
         if not jobs:
             return 0
         finished = await self._ledger.finished([j.id for j in jobs])
-        unwanted = [j for j in jobs if j.id not in finished and not wanted(j)]
-        if finished or unwanted:
+        if finished:
+            # Delivered but not dequeued (a crash between the two): clear, never resend.
             async with self._redis.pipeline(transaction=True) as pipe:
-                # Delivered but not dequeued (a crash between the two): clear, never resend.
                 for job_id in finished:
                     self._queue.remove(pipe, job_id)
-                for job in unwanted:
-                    job.attempts.append(
-                        DeliveryAttempt(ok=False, error="subscription deleted before delivery")
-                    )
-                    self._ledger.record(
-                        pipe, job.record(DeliveryStatus.FAILED, self.mask(job)), first=False
-                    )
-                    self._queue.remove(pipe, job.id)
-                    self.counters.inc("dropped_subscription_deleted")
                 await pipe.execute()
-        skipped = finished | {j.id for j in unwanted}
-        await self.execute([j for j in jobs if j.id not in skipped])
+        todo = [j for j in jobs if j.id not in finished]
+        unwanted = [j for j in todo if not wanted(j)]
+        for job in unwanted:
+            job.attempts.append(
+                DeliveryAttempt(ok=False, error="subscription deleted before delivery")
+            )
+            self.counters.inc("dropped_subscription_deleted")
+        if unwanted:
+            await self._finish([(job, Outcome(DeliveryStatus.FAILED)) for job in unwanted])
+        skipped = {j.id for j in unwanted}
+        await self.execute([j for j in todo if j.id not in skipped])
         return len(jobs)

@@ -22,6 +22,7 @@ from newswatch.shared.contracts import (
     TagHit,
 )
 from newswatch.shared.contracts.base import UtcDatetime, utc_now
+from newswatch.shared.contracts.subscriptions import subscription_key
 
 
 def delivery_id(subscription_key: str, subject: str, destination_key: str) -> str:
@@ -60,7 +61,7 @@ class DeliveryJob(BaseModel):
 
     @property
     def subscription_key(self) -> str:
-        return f"{self.team}/{self.subscription_id}"
+        return subscription_key(self.team, self.subscription_id)
 
     def notice(self) -> Notice:
         if self.kind == "alert":

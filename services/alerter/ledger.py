@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from newswatch.shared.contracts import Delivery, DeliveryStatus
+from newswatch.shared.contracts.subscriptions import subscription_key
 
 LOG_LENGTH = 1000
 RECORD_TTL_SECONDS = 90 * 24 * 3600
@@ -20,6 +21,9 @@ class DeliveryLedger:
         self._redis = redis
         self._prefix = f"{prefix}:alerter"
 
+    def _log_key(self, team: str, subscription_id: str) -> str:
+        return f"{self._prefix}:log:{subscription_key(team, subscription_id)}"
+
     def record(self, pipe: Pipeline, delivery: Delivery, *, first: bool) -> None:
         """Queue the record's write on ``pipe``, so it commits with the queue's change."""
         pipe.set(
@@ -28,7 +32,7 @@ class DeliveryLedger:
             ex=RECORD_TTL_SECONDS,
         )
         if first:
-            log_key = f"{self._prefix}:log:{delivery.team}/{delivery.subscription_id}"
+            log_key = self._log_key(delivery.team, delivery.subscription_id)
             pipe.lpush(log_key, delivery.id)
             pipe.ltrim(log_key, 0, LOG_LENGTH - 1)
 
@@ -49,7 +53,7 @@ class DeliveryLedger:
         return Delivery.model_validate_json(raw) if raw else None
 
     async def recent(self, team: str, subscription_id: str, limit: int = 50) -> list[Delivery]:
-        ids = await self._redis.lrange(f"{self._prefix}:log:{team}/{subscription_id}", 0, limit - 1)
+        ids = await self._redis.lrange(self._log_key(team, subscription_id), 0, limit - 1)
         if not ids:
             return []
         values = await self._redis.mget([f"{self._prefix}:delivery:{i.decode()}" for i in ids])

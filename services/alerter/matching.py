@@ -83,6 +83,12 @@ class SubscriptionIndex:
             shape = (tuple(sub.tags), tuple(sub.all_tags), sub.min_confidence)
             self._shape_of.append(shape_ids.setdefault(shape, len(shape_ids)))
         self._shapes = list(shape_ids)
+        # Only shapes reachable through an item's tags can match it: decide just those.
+        self._shapes_by_tag: dict[str, list[int]] = defaultdict(list)
+        for shape, shape_id in shape_ids.items():
+            any_tags, all_tags, _ = shape
+            for tag in any_tags or all_tags[:1]:
+                self._shapes_by_tag[tag].append(shape_id)
         self._sources = _Dimension(self._subs, lambda s: s.sources)
         self._languages = _Dimension(self._subs, lambda s: s.languages)
         self._keywords = _Dimension(self._subs, lambda s: s.keywords)
@@ -110,7 +116,10 @@ class SubscriptionIndex:
             for word in words:
                 candidates -= self._excluded_by.get(word, _NONE)
         # Subscriptions share a few shapes (tags, all-of tags, floor): decide each shape once.
-        decided = [_decide(shape, hits) for shape in self._shapes]
+        decided: list[list[TagHit] | None] = [None] * len(self._shapes)
+        for tag in hits:
+            for shape_id in self._shapes_by_tag.get(tag, ()):
+                decided[shape_id] = _decide(self._shapes[shape_id], hits)
         shape_of, subs = self._shape_of, self._subs
         return [
             (subs[n], qualifying)

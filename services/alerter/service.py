@@ -195,9 +195,9 @@ class Alerter:
     def _attempted(self, task: asyncio.Task[None]) -> None:
         self._attempting.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            # Their jobs are still queued; the retry loop attempts them when the lease ends.
+            # Outcomes not yet written leave their jobs queued: retried when the lease ends.
             self.counters.inc("attempt_batches_failed")
-            log.error("alerter: recording deliveries failed", exc_info=task.exception())
+            log.error("alerter: recording delivery outcomes failed", exc_info=task.exception())
 
     async def retry_due(self) -> int:
         return await self.dispatcher.retry_due(

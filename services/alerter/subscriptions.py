@@ -10,6 +10,19 @@ from redis.asyncio import Redis
 from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.channels import validate_target
 from newswatch.shared.contracts import Subscription
+from newswatch.shared.contracts.subscriptions import subscription_key
+
+SECRET_MASK = "***"
+
+
+def masked(subscription: Subscription) -> Subscription:
+    """Channel secrets are write-only: what the API and the CLI show carries a mask."""
+    shown = subscription.model_copy(deep=True)
+    for channel in shown.channels:
+        channel.options = {
+            k: SECRET_MASK if k == "secret" else v for k, v in channel.options.items()
+        }
+    return shown
 
 
 def known_tags() -> set[str]:
@@ -49,12 +62,12 @@ class SubscriptionStore:
         return subscription
 
     async def get(self, team: str, subscription_id: str) -> Subscription | None:
-        raw = await self._redis.hget(self._key, f"{team}/{subscription_id}")
+        raw = await self._redis.hget(self._key, subscription_key(team, subscription_id))
         return Subscription.model_validate_json(raw) if raw else None
 
     async def remove(self, team: str, subscription_id: str) -> bool:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(self._key, f"{team}/{subscription_id}")
+            pipe.hdel(self._key, subscription_key(team, subscription_id))
             pipe.incr(self._version_key)
             removed, _ = await pipe.execute()
         return bool(removed)
@@ -69,7 +82,7 @@ class SubscriptionStore:
                     pipe.hset(self._key, sub.key, value).hdel(self._key, field)
                     raw[sub.key.encode()] = raw.pop(field)
                 await pipe.execute()
-        prefix = f"{team}/".encode() if team else b""
+        prefix = subscription_key(team, "").encode() if team else b""
         subs = (Subscription.model_validate_json(v) for k, v in raw.items() if k.startswith(prefix))
         return sorted(subs, key=lambda s: s.key)
 

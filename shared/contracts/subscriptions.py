@@ -45,6 +45,11 @@ class RateLimit(BaseModel):
     per_minutes: int = Field(default=60, ge=1, le=1440)
 
 
+def subscription_key(team: str, subscription_id: str) -> str:
+    """Globally unique: ids are unique within a team only."""
+    return f"{team}/{subscription_id}"
+
+
 def _lower_unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v.strip().lower() for v in values if v.strip()))
 
@@ -91,7 +96,7 @@ class Subscription(Contract):
     created_at: UtcDatetime = Field(default_factory=utc_now)
     updated_at: UtcDatetime = Field(default_factory=utc_now)
 
-    @field_validator("tags", "all_tags", "keywords", "exclude_keywords", "sources")
+    @field_validator("tags", "all_tags", "keywords", "exclude_keywords", "sources", "languages")
     @classmethod
     def _normalise_words(cls, values: list[str]) -> list[str]:
         return _lower_unique(values)
@@ -105,11 +110,6 @@ class Subscription(Contract):
             raise ValueError(f"country codes must be ISO 3166-1 alpha-2, got {bad}")
         return list(dict.fromkeys(codes))
 
-    @field_validator("languages")
-    @classmethod
-    def _normalise_languages(cls, values: list[str]) -> list[str]:
-        return _lower_unique(values)
-
     @model_validator(mode="after")
     def _wants_something(self) -> "Subscription":
         if not self.tags and not self.all_tags:
@@ -118,5 +118,4 @@ class Subscription(Contract):
 
     @property
     def key(self) -> str:
-        """Globally unique: ids are unique within a team only."""
-        return f"{self.team}/{self.id}"
+        return subscription_key(self.team, self.id)

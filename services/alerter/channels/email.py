@@ -111,9 +111,7 @@ def _html(notice: Notice) -> str:
     else:
         facts = "".join(f"<li>{e(line)}</li>" for line in notice.fact_lines)
         quotes = "".join(f"<blockquote>{e(q)}</blockquote>" for q in notice.evidence)
-        reported = (
-            f" · also reported by {notice.other_sources} sources" if notice.other_sources else ""
-        )
+        reported = f" · {e(notice.reported_by)}" if notice.reported_by else ""
         body = (
             f"<h2>{_link(notice.title, notice.link)}</h2>"
             f"<p><b>{e(notice.tag_line)}</b><br>{e(notice.source)} · "

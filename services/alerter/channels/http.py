@@ -59,12 +59,10 @@ class Poster:
 
     async def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> None:
         host = urlsplit(url).hostname or ""
-        try:
-            # aiohttp skips the resolver for address literals, so those are checked here.
-            ipaddress.ip_address(host.strip("[]"))
-            self.policy.check_host(host)
-        except ValueError as exc:
-            if isinstance(exc, AddressRefused):
+        if _is_address(host):  # aiohttp skips the resolver for literals: check them here
+            try:
+                self.policy.check_host(host)
+            except AddressRefused as exc:
                 raise DeliveryError(str(exc), retryable=False) from exc
         try:
             async with self.session.post(
@@ -89,6 +87,14 @@ class Poster:
             retry_after=retry_after,
             status_code=status,
         )
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def parse_retry_after(value: str | None) -> float | None:

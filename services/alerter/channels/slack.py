@@ -63,8 +63,8 @@ def _header(text: str) -> dict[str, Any]:
 
 def slack_message(alert: Alert) -> dict[str, Any]:
     context = f"{escape(alert.source)} · {alert.published_at:%Y-%m-%d %H:%M} UTC · {escape(alert.tag_line)}"
-    if alert.other_sources:
-        context += f" · also reported by {alert.other_sources} sources"
+    if alert.reported_by:
+        context += f" · {alert.reported_by}"
     blocks = [_header(alert.title), _section(_headline(alert.title, alert.link)), _context(context)]
     if alert.fact_lines:
         blocks.append(_section("\n".join(escape(line) for line in alert.fact_lines)))
