@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from newswatch.classifier.classify import Classifier
 from newswatch.shared.contracts import DeadLetter, NewsItem
+from newswatch.shared.dead_letters import build_dead_letter
 from newswatch.shared.topics import Topics
 
 
@@ -35,19 +36,20 @@ def route_item(
     source_topic: str,
     partition: int | None = None,
     offset: int | None = None,
+    key: bytes | None = None,
 ) -> Routed:
     payload = raw or b""
 
-    def dead(kind: str, error: str, key: str | None = None) -> Routed:
-        letter = DeadLetter(
+    def dead(kind: str, error: str, item_id: str | None = None) -> Routed:
+        letter = build_dead_letter(
             service="classifier",
+            error_kind=kind,
+            error=error,
+            payload=raw,
             source_topic=source_topic,
             partition=partition,
             offset=offset,
-            key=key,
-            error_kind=kind,
-            error=error,
-            payload=payload.decode("utf-8", "replace"),
+            key=item_id if item_id is not None else key,
         )
         return Routed(dead_letter=letter)
 
@@ -59,7 +61,7 @@ def route_item(
     try:
         classified = classifier.classify_item(item)
     except Exception as exc:  # a rule or extractor bug must not stop the stream: keep the item
-        return dead("classifier_error", f"{type(exc).__name__}: {exc}", key=item.id)
+        return dead("classifier_error", f"{type(exc).__name__}: {exc}", item_id=item.id)
     value = classified.to_json_bytes()
     key = item.id.encode()
     outgoing = [Outgoing(topics.classified, key, value)]
