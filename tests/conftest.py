@@ -13,13 +13,17 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+
+from tests.servers import PrivateKafka, PrivateRedis, PrivateServer, ServerFailed
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TEST_RUN_DIR = ROOT / ".run" / "test"
+S = TypeVar("S", bound=PrivateServer)
 LOCAL_PORTS = {"KAFKA_PORT": "29092", "KAFKA_CONTROLLER_PORT": "29093", "REDIS_PORT": "26379"}
 
 
@@ -169,3 +173,27 @@ def env_settings(server_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) ->
     for key, value in server_env.items():
         monkeypatch.setenv(key, value)
     return server_env
+
+
+def _private(server: S) -> Iterator[S]:
+    try:
+        server.start()
+    except ServerFailed as exc:
+        server.cleanup()
+        unavailable(f"could not start a private {server.name}: {exc}")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A Redis of this test's own, to stop, kill -9 and restart (see tests/servers.py)."""
+    yield from _private(PrivateRedis())
+
+
+@pytest.fixture(scope="module")
+def private_kafka() -> Iterator[PrivateKafka]:
+    """A Kafka broker of this module's own, to stop, kill -9 and restart (see tests/servers.py)."""
+    yield from _private(PrivateKafka())
