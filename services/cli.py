@@ -67,6 +67,19 @@ def _parser() -> argparse.ArgumentParser:
         "--tags-dir", type=Path, help="folder of tag YAML files (default: built-in tags)"
     )
     p.add_argument("--worst", type=int, default=10, help="how many misses and false alarms to list")
+    p.add_argument("--rules-only", action="store_true", help="score the rules without the model")
+    p = command(
+        "train", "Fit the learned model beside the tag files from labelled JSON lines.", _train
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        action="append",
+        help="labelled JSON lines, or a folder of them; repeat to add more "
+        "(default: tests/data/classifier/train)",
+    )
+    p.add_argument("--tags-dir", type=Path, help="tag folder to train for (default: built-in)")
+    p.add_argument("--out", type=Path, help="model file (default: model.json.gz beside the tags)")
     p = command("tags", "Check tag files and list the tags they define.", _tags)
     p.add_argument("tags_dir", nargs="?", type=Path, help="folder of tag YAML files")
 
@@ -143,11 +156,10 @@ def _alerter(args: argparse.Namespace) -> None:
     main()
 
 
-def _load_classifier(tags_dir: Path | None) -> "object":
+def _load_classifier(tags_dir: Path | None, with_model: bool = True) -> "object":
     from newswatch.classifier.classify import Classifier
-    from newswatch.classifier.rules import load_default_tags, load_tag_dir
 
-    return Classifier(load_tag_dir(tags_dir) if tags_dir else load_default_tags())
+    return Classifier.from_folder(tags_dir, with_model=with_model)
 
 
 def _classify(args: argparse.Namespace) -> int:
@@ -159,10 +171,38 @@ def _classify(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> None:
     from newswatch.classifier import evaluation
 
-    classifier = _load_classifier(args.tags_dir)
+    classifier = _load_classifier(args.tags_dir, with_model=not args.rules_only)
     outcomes = evaluation.run(classifier, evaluation.read_examples(args.data))  # type: ignore[arg-type]
     report = evaluation.score(outcomes, classifier.tags)  # type: ignore[attr-defined]
     print(evaluation.render(report, args.worst))
+
+
+def _train(args: argparse.Namespace) -> int:
+    from importlib import resources
+
+    from newswatch.classifier import training
+    from newswatch.classifier.evaluation import read_examples
+    from newswatch.classifier.model import MODEL_FILE
+
+    default = Path(__file__).resolve().parent.parent / "tests" / "data" / "classifier" / "train"
+    paths = args.data or [default]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"newswatch train: no such file or folder: {missing[0]}", file=sys.stderr)
+        return 2
+    examples = [e for p in paths for e in read_examples(p)]
+    rules_only = _load_classifier(args.tags_dir, with_model=False)
+    report = training.train(
+        examples,
+        rules_only.tags,
+        training.rule_verdicts(rules_only, examples),  # type: ignore[attr-defined]
+    )
+    folder = args.tags_dir or Path(str(resources.files("newswatch.classifier") / "tags"))
+    out = args.out or folder / MODEL_FILE
+    report.model.save(out)
+    print(training.render(report))
+    print(f"\nwrote {out}")
+    return 0
 
 
 def _tags(args: argparse.Namespace) -> None:

@@ -4,14 +4,21 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
+from pathlib import Path
 
 from newswatch import __version__
+from newswatch.classifier.combine import combine
 from newswatch.classifier.engine import evaluate
 from newswatch.classifier.facts import FactExtractor
 from newswatch.classifier.gazetteer import Gazetteer
-from newswatch.classifier.language import detect_language
-from newswatch.classifier.rules import Ruleset, TagDefinition, load_default_tags
+from newswatch.classifier.language import SUPPORTED, detect_language
+from newswatch.classifier.model import TagModel, load_model
+from newswatch.classifier.rules import Ruleset, TagDefinition, load_default_tags, load_tag_dir
 from newswatch.shared.contracts import ClassifiedItem, Facts, NewsItem, TagHit
+
+LANGUAGE_SAMPLE = 400  # the title and this much of the summary say which language it is
+OTHER_LANGUAGE_MARGIN = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,18 +30,35 @@ class Classification:
 
 class Classifier:
     def __init__(
-        self, definitions: Sequence[TagDefinition], gazetteer: Gazetteer | None = None
+        self,
+        definitions: Sequence[TagDefinition],
+        gazetteer: Gazetteer | None = None,
+        model: TagModel | None = None,
     ) -> None:
         self.definitions = list(definitions)
         self._ruleset = Ruleset(tuple(self.definitions))
         self._facts = FactExtractor(gazetteer or Gazetteer.load_default())
-        # The version names the rules too, so a consumer can tell which tagging it got.
+        self.model = model
+        # The version names the rules and the model, so a consumer can tell which tagging it got.
         fingerprint = hashlib.sha256(repr(self.definitions).encode()).hexdigest()[:8]
         self.version = f"rules-{__version__}+{fingerprint}"
+        if model is not None:
+            self.version += f"+model-{model.version}"
 
     @classmethod
     def default(cls) -> "Classifier":
-        return cls(load_default_tags())
+        """The built-in tags and the model trained for them."""
+        return cls.from_folder(None)
+
+    @classmethod
+    def from_folder(cls, tags_dir: Path | None, *, with_model: bool = True) -> "Classifier":
+        """The tags of a folder (the built-in one when None) and the model beside them, if any."""
+        if tags_dir is None:
+            definitions = load_default_tags()
+            folder = Path(str(resources.files("newswatch.classifier") / "tags"))
+        else:
+            definitions, folder = load_tag_dir(tags_dir), tags_dir
+        return cls(definitions, model=load_model(folder) if with_model else None)
 
     @property
     def tags(self) -> list[str]:
@@ -47,10 +71,15 @@ class Classifier:
         language: str | None = None,
         published: date | None = None,
     ) -> Classification:
-        language = language or detect_language(f"{title}\n{summary}")
+        language = language or detect_language(f"{title}\n{summary[:LANGUAGE_SAMPLE]}")
         hits = evaluate(self._ruleset, title, summary, language)
+        if self.model is not None:
+            # Outside the six languages the model has few examples: it must be surer there.
+            stricter = 0.0 if language in SUPPORTED or language is None else OTHER_LANGUAGE_MARGIN
+            hits = combine(self.tags, hits, self.model, title, summary, stricter)
         evidence = [e for hit in hits for e in hit.evidence]
-        facts = self._facts.extract(title, summary, evidence, published)
+        # Facts serve the alerts: an item no tag fires on carries none (most of the cost saved).
+        facts = self._facts.extract(title, summary, evidence, published) if hits else Facts()
         return Classification(hits, facts, language)
 
     def classify_item(self, item: NewsItem) -> ClassifiedItem:

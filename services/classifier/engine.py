@@ -1,9 +1,11 @@
 """Rule evaluation: text in, tags with confidence and evidence out. No I/O.
 
 Rules are defined per sentence (a veto or a context word counts only in the
-sentence of the match). For speed each rule runs once over a whole field and
-its matches are mapped back to their sentences; a match that would span two
-sentences is searched again inside its own.
+sentence of the match). For speed a rule's regex runs only on the sentences that
+hold one of the literals every match of it contains (found for all rules in one
+Aho-Corasick pass): real summaries run to thousands of characters, and most of
+their sentences hold no word any rule needs. A rule with no such literal runs
+over the whole field, its matches mapped back to their sentences.
 """
 
 from bisect import bisect_right
@@ -23,12 +25,16 @@ OTHER_LANGUAGE_THRESHOLD = 0.95
 class _Text:
     """One field with the rule literals it contains; split into sentences only if a rule needs it."""
 
-    __slots__ = ("_spans", "_starts", "field", "present", "text")
+    __slots__ = ("_spans", "_starts", "at", "field", "present", "text")
 
     def __init__(self, field: Field, text: str, index: LiteralIndex) -> None:
         self.field = field
         self.text = text
-        self.present = index.present(text.lower())
+        lowered = text.lower()
+        self.at = index.occurrences(lowered)
+        self.present = frozenset(self.at)
+        if len(lowered) != len(text):  # a letter that lower-cases to two: offsets differ
+            self.at = {}
         self._spans: list[tuple[int, str]] | None = None
         self._starts: list[int] = []
 
@@ -116,6 +122,19 @@ def _evidence_for(
 
 def _matches(rule: Rule, text: _Text) -> Iterable[tuple[int, int, int]]:
     """(sentence index, start, end) of the rule's matches, each inside one sentence."""
+    if rule.literals is not None and text.at:
+        indices = {
+            text.sentence_at(position)
+            for literal in rule.literals & text.present
+            for position in text.at[literal]
+        }
+        for index in sorted(indices):
+            if index < 0:
+                continue
+            offset, sentence = text.spans[index]
+            for match in rule.pattern.finditer(sentence):
+                yield index, offset + match.start(), offset + match.end()
+        return
     for match in rule.pattern.finditer(text.text):
         start, end = match.span()
         index = text.sentence_at(start)

@@ -1,7 +1,9 @@
 """`newswatch eval`: how the classifier does on a labelled set, per tag and overall.
 
-Input: JSON lines ``{"id", "title", "summary", "tags": [...]}``, optional ``"lang"``.
-Pure: the report is computed from (expected, predicted) pairs and rendered as text.
+Input: JSON lines ``{"id", "title", "summary", "tags": [...]}``, optional ``"lang"``;
+items marked ``"ambiguous": true`` (the annotators disagreed) are left out. A split is
+one such file or a folder of them. Pure: the report is computed from (expected,
+predicted) pairs and rendered as text, per tag and per language.
 """
 
 import json
@@ -55,10 +57,27 @@ class TagScore:
 
 
 @dataclass(slots=True)
+class LanguageScore:
+    positives: int = 0  # (item, tag) pairs expected
+    found: int = 0  # of those, predicted
+    untagged: int = 0
+    false_alarms: int = 0  # untagged items given any tag
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.positives if self.positives else 1.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.false_alarms / self.untagged if self.untagged else 0.0
+
+
+@dataclass(slots=True)
 class Report:
     scores: dict[str, TagScore]
     untagged: int = 0
     untagged_false_alarms: int = 0
+    languages: dict[str, LanguageScore] = field(default_factory=dict)
     misses: list[tuple[Outcome, str]] = field(default_factory=list)
     false_alarms: list[tuple[Outcome, str]] = field(default_factory=list)
 
@@ -73,12 +92,17 @@ class Report:
 
 
 def read_examples(path: Path) -> list[Example]:
+    """The unambiguous examples of a JSON-lines file, or of every ``*.jsonl`` in a folder."""
+    if path.is_dir():
+        return [e for child in sorted(path.glob("*.jsonl")) for e in read_examples(child)]
     examples = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             raw = json.loads(line)
+            if raw.get("ambiguous"):
+                continue
             examples.append(
                 Example(
                     str(raw["id"]),
@@ -111,9 +135,16 @@ def score(outcomes: list[Outcome], tags: Iterable[str]) -> Report:
     report = Report({t: TagScore(t) for t in tags})
     for outcome in outcomes:
         expected, predicted = outcome.example.tags, outcome.predicted
+        language = report.languages.setdefault(outcome.example.lang or "?", LanguageScore())
+        known = expected & report.scores.keys()
+        language.positives += len(known)
+        language.found += len(known & predicted)
         if not expected:
             report.untagged += 1
-            report.untagged_false_alarms += bool(predicted & report.scores.keys())
+            alarmed = bool(predicted & report.scores.keys())
+            report.untagged_false_alarms += alarmed
+            language.untagged += 1
+            language.false_alarms += alarmed
         for tag, s in report.scores.items():
             if tag in expected and tag in predicted:
                 s.tp += 1
@@ -137,7 +168,14 @@ def render(report: Report, worst: int = 10) -> str:
         f"macro-F1: {report.macro_f1:.3f}",
         f"false-positive rate on untagged items: {report.untagged_false_positive_rate:.3%} "
         f"({report.untagged_false_alarms} of {report.untagged})",
+        "",
+        f"{'language':10} {'recall':>7} {'tags':>5} {'false alarms':>13} {'untagged':>9}",
     ]
+    for code, lang in sorted(report.languages.items(), key=lambda kv: -kv[1].positives):
+        lines.append(
+            f"{code:10} {lang.recall:7.3f} {lang.positives:5d} "
+            f"{lang.false_alarm_rate:13.1%} {lang.untagged:9d}"
+        )
     for title, pairs in (
         ("worst misses", report.misses),
         ("worst false alarms", report.false_alarms),

@@ -44,6 +44,14 @@ class LiteralIndex:
             return frozenset()
         return frozenset(literal for _, literal in self._automaton.iter(lowered))
 
+    def occurrences(self, lowered: str) -> dict[str, list[int]]:
+        """Each literal present, with the offsets where it starts."""
+        found: dict[str, list[int]] = {}
+        if not self._empty:
+            for end, literal in self._automaton.iter(lowered):
+                found.setdefault(literal, []).append(end - len(literal) + 1)
+        return found
+
 
 def may_match(requirement: Requirement, present: frozenset[str]) -> bool:
     """False when a text lacks every literal a pattern needs: the regex cannot match it."""

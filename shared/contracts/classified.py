@@ -20,7 +20,15 @@ class Evidence(_Part):
     start: int = Field(ge=0, description="Character offset into the field, inclusive.")
     end: int = Field(ge=0, description="Character offset into the field, exclusive.")
     text: str = Field(description="The span itself, for readers who do not slice.")
-    rule: str = Field(default="", description="Id of the rule that matched, as '<tag>/<rule>'.")
+    rule: str = Field(
+        default="",
+        description="Id of the rule that matched, as '<tag>/<rule>'; '<tag>/model' when the "
+        "learned model tagged alone (the span is then the sentence that drove it).",
+    )
+    terms: list[str] = Field(
+        default_factory=list,
+        description="For the model's evidence: the words and word pairs that weighed most.",
+    )
 
 
 class TagHit(_Part):

@@ -5,6 +5,8 @@ from datetime import date
 import pytest
 
 from newswatch.classifier.classify import Classifier
+from newswatch.classifier.facts import FactExtractor
+from newswatch.classifier.gazetteer import Gazetteer
 
 
 @pytest.fixture(scope="module")
@@ -13,7 +15,22 @@ def classifier() -> Classifier:
 
 
 def facts(classifier, title, summary="", published=None):
-    return classifier.classify(title, summary, None, published).facts
+    """The facts of a tagged item; for text no tag fires on, what the extractor finds in it
+    (the classifier itself spends no time on facts for untagged items)."""
+    result = classifier.classify(title, summary, None, published)
+    if result.tags:
+        return result.facts
+    evidence = []
+    return FactExtractor(Gazetteer.load_default()).extract(title, summary, evidence, published)
+
+
+def test_untagged_items_carry_no_facts(classifier):
+    assert (
+        classifier.classify(
+            "Dnipro bakery wins award", "At least 12 people attended."
+        ).facts.casualties
+        == []
+    )
 
 
 def test_casualties_keep_numbers_kinds_and_qualifiers(classifier):

@@ -1,0 +1,210 @@
+"""The learned half of the classifier: a linear model over words, word stems and word pairs.
+
+Pure and light: inference is a dictionary look-up per feature and a dot product, with
+no machine-learning library at run time (``training.py`` uses scikit-learn to fit the
+weights; this module only reads them). The rules give evidence and precision; the
+model gives recall on phrasings no rule foresaw, in any language it has examples of.
+
+Features come from the title and the lead of the summary (the first ``LEAD_CHARS``
+characters): news puts its event there, and what follows is mostly background, which
+LABELING.md says not to tag. Each feature is binary:
+
+- ``w:`` a lower-cased word (digits folded to ``#``), ``t:`` the same for title words;
+- ``p:`` the first five letters of a longer word, a cheap stem for inflected languages
+  (``санкц``, ``sanct``, ``ракет``, ``angri``);
+- ``b:`` two neighbouring words.
+
+The artifact (``model.json.gz``, written by ``newswatch train``) holds the vocabulary
+with one weight per tag, the intercepts, each tag's thresholds and a version derived
+from its content, so the classifier's version changes with the model.
+"""
+
+import gzip
+import hashlib
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+LEAD_CHARS = 600
+MODEL_FILE = "model.json.gz"
+_WORD = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d+")
+
+
+def features(title: str, summary: str) -> set[str]:
+    """The binary features of one item, as training and inference both see them."""
+    title_words = _words(title)
+    lead_words = _words(summary[:LEAD_CHARS])
+    found = {f"t:{w}" for w in title_words}
+    for words in (title_words, lead_words):
+        found.update(f"w:{w}" for w in words)
+        found.update(f"p:{w[:5]}" for w in words if len(w) > 5)
+        found.update(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
+    return found
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(_DIGITS.sub("#", text.lower()))
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When the model's probability turns a tag on, alone or beside the rules.
+
+    ``alone``: the model tags by itself at or above this. ``confirm``: a rule's hit
+    stands only if the model gives at least this (a low floor: it vetoes rule hits the
+    model finds absurd, such as a rule firing on an explainer).
+    """
+
+    alone: float
+    confirm: float
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """Why the model scored a tag: the sentence that scores highest and its top terms."""
+
+    field: str
+    start: int
+    end: int
+    terms: tuple[str, ...]
+
+
+class TagModel:
+    """Per-tag logistic scores from a trained vocabulary. Immutable once loaded."""
+
+    def __init__(
+        self,
+        tags: Sequence[str],
+        vocabulary: dict[str, int],
+        weights: np.ndarray,
+        intercepts: Sequence[float],
+        thresholds: dict[str, Thresholds],
+        trained_on: dict[str, object] | None = None,
+    ) -> None:
+        self.tags = tuple(tags)
+        self._vocabulary = vocabulary
+        self._weights = np.asarray(weights, dtype=np.float64)  # (features, tags)
+        self._intercepts = np.asarray(intercepts, dtype=np.float64)
+        self.thresholds = thresholds
+        self.trained_on = trained_on or {}
+        self.version = _fingerprint(self.to_json())
+
+    def probabilities(self, title: str, summary: str) -> dict[str, float]:
+        logits = self._logits(features(title, summary))
+        return {tag: _sigmoid(z) for tag, z in zip(self.tags, logits, strict=True)}
+
+    def _logits(self, found: Iterable[str]) -> np.ndarray:
+        vocabulary = self._vocabulary
+        rows = [i for i in map(vocabulary.get, found) if i is not None]
+        if not rows:
+            return self._intercepts
+        return self._intercepts + self._weights[rows].sum(axis=0)
+
+    def driver(self, tag: str, title: str, summary: str) -> Driver:
+        """The sentence (title, or one of the lead's) that drives ``tag`` most, and its terms."""
+        from newswatch.classifier.text import sentences
+
+        column = self.tags.index(tag)
+        candidates = [("title", 0, title)] if title else []
+        lead = summary[:LEAD_CHARS]
+        candidates += [("summary", start, text) for start, text in sentences(lead)]
+        best: tuple[float, str, int, str] | None = None
+        for field, start, text in candidates:
+            score = float(self._logits(features(text, "") - _title_only(text))[column])
+            if best is None or score > best[0]:
+                best = (score, field, start, text)
+        if best is None:
+            return Driver("title", 0, 0, ())
+        _, field, start, text = best
+        return Driver(field, start, start + len(text), self.top_terms(tag, text))
+
+    def top_terms(self, tag: str, text: str, count: int = 4) -> tuple[str, ...]:
+        column = self.tags.index(tag)
+        weighted = []
+        for feature in features(text, ""):
+            row = self._vocabulary.get(feature)
+            if row is not None and self._weights[row, column] > 0:
+                weighted.append((self._weights[row, column], feature.split(":", 1)[1]))
+        weighted.sort(reverse=True)
+        terms: list[str] = []
+        for _, term in weighted:
+            readable = term.replace("_", " ")
+            if readable not in terms:
+                terms.append(readable)
+            if len(terms) == count:
+                break
+        return tuple(terms)
+
+    # --- the artifact --------------------------------------------------------------
+
+    def to_json(self) -> dict[str, object]:
+        # Sorted so that the same weights always make the same bytes and version.
+        names = sorted(self._vocabulary, key=self._vocabulary.__getitem__)
+        return {
+            "format": 1,
+            "tags": list(self.tags),
+            "intercepts": [round(float(b), 6) for b in self._intercepts],
+            "thresholds": {
+                t: {"alone": th.alone, "confirm": th.confirm}
+                for t, th in sorted(self.thresholds.items())
+            },
+            "trained_on": self.trained_on,
+            "vocabulary": {
+                name: [round(float(w), 5) for w in self._weights[self._vocabulary[name]]]
+                for name in names
+            },
+        }
+
+    def save(self, path: Path) -> None:
+        body = json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True).encode()
+        path.write_bytes(gzip.compress(body, compresslevel=9, mtime=0))
+
+    @classmethod
+    def load(cls, path: Path) -> "TagModel":
+        try:
+            raw = json.loads(gzip.decompress(path.read_bytes()))
+            vocabulary = {name: i for i, name in enumerate(raw["vocabulary"])}
+            weights = np.array(list(raw["vocabulary"].values()), dtype=np.float64)
+            thresholds = {t: Thresholds(**v) for t, v in raw["thresholds"].items()}
+            return cls(
+                raw["tags"],
+                vocabulary,
+                weights.reshape(len(vocabulary), len(raw["tags"])),
+                raw["intercepts"],
+                thresholds,
+                raw.get("trained_on"),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelFileError(f"{path}: not a newswatch model: {exc}") from exc
+
+
+class ModelFileError(ValueError):
+    """A model file is missing a part or cannot be read; the message names the file."""
+
+
+def load_model(folder: Path) -> TagModel | None:
+    """The model beside a folder's tag files, or None when there is none (rules only)."""
+    path = folder / MODEL_FILE
+    return TagModel.load(path) if path.exists() else None
+
+
+def _title_only(text: str) -> set[str]:
+    return {f"t:{w}" for w in _words(text)}
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _fingerprint(body: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:8]
