@@ -59,9 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--tags-dir", type=Path, help="folder of tag YAML files (default: built-in tags)"
     )
-    p = command("eval", "Score the classifier on labelled JSON lines: P/R/F1 per tag.", _eval)
+    p = command(
+        "eval",
+        "Score the classifier on labelled JSON lines: P/R/F1 per tag and recall per language.",
+        _eval,
+    )
     p.add_argument(
-        "--data", type=Path, required=True, help='JSON lines {"id","title","summary","tags"}'
+        "--data",
+        type=Path,
+        action="append",
+        help='JSON lines {"id","title","summary","tags"} or a folder of them; repeat for '
+        "several splits (default: the project's dev and frozen test splits, and "
+        "../shared/eval/real_dev.jsonl where it is present)",
     )
     p.add_argument(
         "--tags-dir", type=Path, help="folder of tag YAML files (default: built-in tags)"
@@ -168,13 +177,31 @@ def _classify(args: argparse.Namespace) -> int:
     return batch.run(_load_classifier(args.tags_dir))  # type: ignore[arg-type]
 
 
-def _eval(args: argparse.Namespace) -> None:
+def _eval(args: argparse.Namespace) -> int:
     from newswatch.classifier import evaluation
 
     classifier = _load_classifier(args.tags_dir, with_model=not args.rules_only)
-    outcomes = evaluation.run(classifier, evaluation.read_examples(args.data))  # type: ignore[arg-type]
-    report = evaluation.score(outcomes, classifier.tags)  # type: ignore[attr-defined]
-    print(evaluation.render(report, args.worst))
+    splits = {str(p): p for p in args.data} if args.data else _default_splits()
+    for number, (name, path) in enumerate(splits.items()):
+        if not path.exists():
+            print(f"newswatch eval: no such file or folder: {path}", file=sys.stderr)
+            return 2
+        outcomes = evaluation.run(classifier, evaluation.read_examples(path))  # type: ignore[arg-type]
+        report = evaluation.score(outcomes, classifier.tags)  # type: ignore[attr-defined]
+        print(("\n" if number else "") + f"== {name} ({len(outcomes)} items) ==")
+        print(evaluation.render(report, args.worst))
+    return 0
+
+
+def _default_splits() -> dict[str, Path]:
+    """The labelled splits of a source checkout: dev (tuned on), test (frozen), real dev."""
+    root = Path(__file__).resolve().parent.parent
+    data = root / "tests" / "data" / "classifier"
+    splits = {"dev: tuned on": data / "dev.jsonl", "test: frozen, never tuned on": data / "test"}
+    real = root.parent / "shared" / "eval" / "real_dev.jsonl"
+    if real.exists():
+        splits["real_dev: real news, calibration only"] = real
+    return splits
 
 
 def _train(args: argparse.Namespace) -> int:

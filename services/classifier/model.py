@@ -14,6 +14,10 @@ LABELING.md says not to tag. Each feature is binary:
   (``санкц``, ``sanct``, ``ракет``, ``angri``);
 - ``b:`` two neighbouring words.
 
+Most news is about none of the tags. A gate of literals (the words and stems that carry
+real positive weight, chosen at training time) is looked for in one Aho-Corasick pass;
+an item holding none of them cannot reach a threshold and skips the features.
+
 The artifact (``model.json.gz``, written by ``newswatch train``) holds the vocabulary
 with one weight per tag, the intercepts, each tag's thresholds and a version derived
 from its content, so the classifier's version changes with the model.
@@ -30,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from newswatch.classifier.prefilter import LiteralIndex
 
 LEAD_CHARS = 600
 MODEL_FILE = "model.json.gz"
@@ -87,6 +93,7 @@ class TagModel:
         intercepts: Sequence[float],
         thresholds: dict[str, Thresholds],
         trained_on: dict[str, object] | None = None,
+        gate: Sequence[str] = (),
     ) -> None:
         self.tags = tuple(tags)
         self._vocabulary = vocabulary
@@ -94,9 +101,16 @@ class TagModel:
         self._intercepts = np.asarray(intercepts, dtype=np.float64)
         self.thresholds = thresholds
         self.trained_on = trained_on or {}
+        self.gate = tuple(sorted(set(gate)))
+        self._gate = LiteralIndex(self.gate) if self.gate else None
+        self._floor = {tag: _sigmoid(b) for tag, b in zip(self.tags, self._intercepts, strict=True)}
         self.version = _fingerprint(self.to_json())
 
     def probabilities(self, title: str, summary: str) -> dict[str, float]:
+        if self._gate is not None and not self._gate.any_in(
+            f"{title}\n{summary[:LEAD_CHARS]}".lower()
+        ):
+            return self._floor
         logits = self._logits(features(title, summary))
         return {tag: _sigmoid(z) for tag, z in zip(self.tags, logits, strict=True)}
 
@@ -156,6 +170,7 @@ class TagModel:
                 for t, th in sorted(self.thresholds.items())
             },
             "trained_on": self.trained_on,
+            "gate": list(self.gate),
             "vocabulary": {
                 name: [round(float(w), 5) for w in self._weights[self._vocabulary[name]]]
                 for name in names
@@ -180,6 +195,7 @@ class TagModel:
                 raw["intercepts"],
                 thresholds,
                 raw.get("trained_on"),
+                raw.get("gate", ()),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelFileError(f"{path}: not a newswatch model: {exc}") from exc
@@ -193,6 +209,14 @@ def load_model(folder: Path) -> TagModel | None:
     """The model beside a folder's tag files, or None when there is none (rules only)."""
     path = folder / MODEL_FILE
     return TagModel.load(path) if path.exists() else None
+
+
+def gate_literal(feature: str) -> str:
+    """The substring whose absence rules a feature out: a word, a stem, a pair's longer word."""
+    kind, _, value = feature.partition(":")
+    if kind == "b":
+        return max(value.split("_"), key=len)
+    return value
 
 
 def _title_only(text: str) -> set[str]:

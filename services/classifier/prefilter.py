@@ -44,6 +44,14 @@ class LiteralIndex:
             return frozenset()
         return frozenset(literal for _, literal in self._automaton.iter(lowered))
 
+    def any_in(self, lowered: str) -> bool:
+        """Whether any literal occurs at all (stops at the first)."""
+        if self._empty:
+            return False
+        for _ in self._automaton.iter(lowered):
+            return True
+        return False
+
     def occurrences(self, lowered: str) -> dict[str, list[int]]:
         """Each literal present, with the offsets where it starts."""
         found: dict[str, list[int]] = {}

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from newswatch.classifier.evaluation import Example
-from newswatch.classifier.model import TagModel, Thresholds, features
+from newswatch.classifier.model import LEAD_CHARS, TagModel, Thresholds, features, gate_literal
+from newswatch.classifier.prefilter import LiteralIndex
 
 FOLDS = 5
 MIN_COUNT = 2  # a feature seen once is more likely noise than signal
 MIN_POSITIVES = 8  # fewer examples than this: the tag stays rules-only
 BETA = 0.7  # F-beta below 1 weighs precision above recall
 ALONE_GRID = tuple(round(0.5 + 0.025 * i, 3) for i in range(20))  # 0.5 .. 0.975
+GATE_WEIGHT = 0.5  # logit units: a literal weighing less cannot lift an item alone
 CONFIRM_GRID = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 
 
@@ -80,16 +82,51 @@ def train(
 
     keep = np.abs(weights).max(axis=1) >= 1e-4 if len(modelled) else np.zeros(0, dtype=bool)
     kept = [n for n, k in zip(names, keep, strict=True) if k]
-    model = TagModel(
-        modelled,
-        {n: i for i, n in enumerate(kept)},
-        weights[keep],
-        intercepts,
-        thresholds,
-        trained_on={"examples": len(examples), "features": len(kept), "c": c},
-    )
+    vocabulary = {n: i for i, n in enumerate(kept)}
+    info = {"examples": len(examples), "features": len(kept), "c": c}
+    ungated = TagModel(modelled, vocabulary, weights[keep], intercepts, thresholds, info)
+    gate = _gate(ungated, weights[keep], kept, examples)
+    model = TagModel(modelled, vocabulary, weights[keep], intercepts, thresholds, info, gate)
     skipped = [t for t in tags if t not in modelled]
     return TrainingReport(model, len(examples), per_tag, skipped)
+
+
+def _gate(
+    model: TagModel, weights: np.ndarray, names: list[str], examples: Sequence[Example]
+) -> list[str]:
+    """Literals one of which every item the model could tag holds.
+
+    The words and stems weighing at least ``GATE_WEIGHT`` for some tag; then every
+    training item the model tags without any of them adds its own heaviest literal, so
+    that on the training data the gate changes no verdict.
+    """
+    heaviest = weights.max(axis=1)
+    usable = [
+        (w, gate_literal(n))
+        for w, n in zip(heaviest, names, strict=True)
+        if len(gate_literal(n)) >= 4 and "#" not in gate_literal(n)
+    ]
+    gate = {literal for w, literal in usable if w >= GATE_WEIGHT}
+    index = LiteralIndex(gate)
+    weight_of = _usable_pairs(usable)
+    for e in examples:
+        text = f"{e.title}\n{e.summary[:LEAD_CHARS]}".lower()
+        if index.any_in(text):
+            continue
+        probability = model.probabilities(e.title, e.summary)
+        if any(probability[t] >= model.thresholds[t].alone * 0.8 for t in model.tags):
+            present = [lit for lit in weight_of if lit in text]
+            if present:
+                gate.add(max(present, key=weight_of.__getitem__))
+                index = LiteralIndex(gate)
+    return sorted(gate)
+
+
+def _usable_pairs(usable: list[tuple[float, str]]) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for w, literal in usable:
+        best[literal] = max(best.get(literal, w), w)
+    return best
 
 
 def _fit(x, y, c: float):
