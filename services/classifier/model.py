@@ -39,7 +39,7 @@ from newswatch.classifier.prefilter import LiteralIndex
 
 LEAD_CHARS = 600
 MODEL_FILE = "model.json.gz"
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[\w#]+")  # digits are folded to "#" first
 _DIGITS = re.compile(r"\d+")
 
 

@@ -1,0 +1,175 @@
+"""The learned model: features, scores, the artifact, training and how it joins the rules.
+
+Expected values are worked out by hand from small hand-made weights, never read back
+from a trained model.
+"""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newswatch.classifier.classify import Classifier
+from newswatch.classifier.combine import combine
+from newswatch.classifier.evaluation import Example
+from newswatch.classifier.model import TagModel, Thresholds, features, load_model
+from newswatch.classifier.rules import load_tag_dir
+from newswatch.classifier.training import train
+from newswatch.shared.contracts import Evidence, TagHit
+
+TAGS_DIR = Path(__file__).parents[1] / "data" / "tags"
+
+
+def sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def hand_model(gate: tuple[str, ...] = ()) -> TagModel:
+    # Two tags; "barrage" pushes strike, "embargo" pushes sanctions, "threatens" pulls both.
+    vocabulary = {"w:barrage": 0, "p:embar": 1, "w:threatens": 2, "t:barrage": 3}
+    weights = np.array([[3.0, 0.0], [0.0, 4.0], [-2.0, -2.0], [1.0, 0.0]])
+    thresholds = {"strike": Thresholds(0.9, 0.1), "sanctions": Thresholds(0.8, 0.05)}
+    return TagModel(
+        ["strike", "sanctions"], vocabulary, weights, [-2.0, -2.0], thresholds, gate=gate
+    )
+
+
+def test_features_are_words_title_words_stems_and_pairs():
+    found = features("Missile strike kills 12", "Officials said the barrage hit Odesa.")
+    assert {"t:missile", "w:missile", "p:missi", "b:missile_strike", "w:#", "b:kills_#"} <= found
+    assert {"w:barrage", "p:barra", "b:the_barrage"} <= found
+    assert "t:barrage" not in found  # a summary word is not a title word
+
+
+def test_features_read_only_the_lead_of_a_long_summary():
+    found = features("Headline", "word " * 200 + "barrage")
+    assert "w:barrage" not in found
+
+
+def test_probabilities_are_the_logistic_of_the_summed_weights():
+    model = hand_model()
+    p = model.probabilities("Barrage on the port", "")
+    assert p["strike"] == pytest.approx(sigmoid(-2.0 + 3.0 + 1.0))  # w: and t: barrage
+    assert p["sanctions"] == pytest.approx(sigmoid(-2.0))
+    p = model.probabilities("Minister threatens embargoes", "")
+    assert p["sanctions"] == pytest.approx(sigmoid(-2.0 + 4.0 - 2.0))
+
+
+def test_the_gate_skips_items_without_its_literals():
+    model = hand_model(gate=("barrage", "embar"))
+    assert model.probabilities("Cup final tonight", "")["strike"] == pytest.approx(sigmoid(-2.0))
+    assert model.probabilities("Barrage on the port", "")["strike"] == pytest.approx(sigmoid(2.0))
+
+
+def test_the_artifact_round_trips_byte_for_byte(tmp_path):
+    model = hand_model(gate=("barrage",))
+    model.save(tmp_path / "a.json.gz")
+    again = TagModel.load(tmp_path / "a.json.gz")
+    again.save(tmp_path / "b.json.gz")
+    assert (tmp_path / "a.json.gz").read_bytes() == (tmp_path / "b.json.gz").read_bytes()
+    assert again.version == model.version
+    assert again.probabilities("Barrage", "") == model.probabilities("Barrage", "")
+
+
+def test_the_version_changes_with_the_weights():
+    other = TagModel(
+        ["strike"], {"w:barrage": 0}, np.array([[2.5]]), [-1.0], {"strike": Thresholds(0.9, 0.1)}
+    )
+    assert other.version != hand_model().version
+
+
+def test_a_broken_model_file_is_named(tmp_path):
+    (tmp_path / "model.json.gz").write_bytes(b"not gzip")
+    with pytest.raises(ValueError, match=r"model\.json\.gz"):
+        load_model(tmp_path)
+
+
+def rule_hit(tag: str, confidence: float = 0.7) -> TagHit:
+    span = Evidence(field="title", start=0, end=7, text="Barrage", rule=f"{tag}/r")
+    return TagHit(tag=tag, confidence=confidence, evidence=[span])
+
+
+def test_the_model_confirms_overrules_or_tags_alone_with_its_evidence():
+    model = hand_model()
+    title, summary = "Talks resume", "Officials said a barrage hit the port. Nobody was hurt."
+    # strike: p = sigmoid(1) = 0.73 < alone 0.9: no rule, no tag.
+    assert combine(["strike", "sanctions"], [], model, title, summary) == []
+    # With a rule hit the model (0.73 >= confirm 0.1) confirms it, at the higher confidence.
+    confirmed = combine(["strike"], [rule_hit("strike")], model, title, summary)
+    assert confirmed[0].confidence == pytest.approx(round(sigmoid(1.0), 3))
+    # sanctions: "threatens embargo" gives sigmoid(0) = 0.5 >= confirm 0.05 but a rule hit
+    # on "Cup embargo row" with p = sigmoid(-2) = 0.12 stands too; below confirm it goes.
+    strict = {"strike": Thresholds(0.9, 0.5), "sanctions": Thresholds(0.8, 0.5)}
+    vetoing = TagModel(
+        ["strike", "sanctions"], model._vocabulary, model._weights, [-2.0, -2.0], strict
+    )
+    assert combine(["sanctions"], [rule_hit("sanctions")], vetoing, "Cup final", "") == []
+    # Alone: "Barrage" in the title: sigmoid(2) = 0.88 < 0.9; twice the weight in a summary
+    # sentence and the title: the evidence is the summary sentence that drives it.
+    alone = combine(["strike"], [], model, "Barrage on Odesa", "A barrage hit the port.")
+    assert alone == []
+    sure = TagModel(
+        ["strike"], {"w:barrage": 0}, np.array([[5.0]]), [-2.0], {"strike": Thresholds(0.9, 0.1)}
+    )
+    hits = combine(["strike"], [], sure, "Talks resume", "Nobody was hurt. A barrage hit the port.")
+    (evidence,) = hits[0].evidence
+    assert (evidence.field, evidence.text, evidence.rule) == (
+        "summary",
+        "A barrage hit the port.",
+        "strike/model",
+    )
+    assert evidence.terms == ["barrage"]
+    assert hits[0].confidence == pytest.approx(round(sigmoid(3.0), 3))
+
+
+def test_a_tag_the_model_does_not_know_keeps_the_rules_verdict():
+    hits = combine(["ceasefire"], [rule_hit("ceasefire")], hand_model(), "Barrage", "")
+    assert [h.tag for h in hits] == ["ceasefire"]
+
+
+def labelled(n: int, tag: str, text: str, start: int = 0) -> list[Example]:
+    return [
+        Example(f"{tag}{start + i}", f"{text} {i}", f"{text} report number {i}.", frozenset({tag}))
+        for i in range(n)
+    ]
+
+
+def small_set() -> list[Example]:
+    positives = labelled(12, "strike", "Shelling hits town") + labelled(
+        12, "sanctions", "Bloc adopts embargo"
+    )
+    negatives = [
+        Example(f"n{i}", f"Market closes higher {i}", "Shares rose in calm trade.", frozenset())
+        for i in range(30)
+    ]
+    return positives + negatives
+
+
+def test_training_is_deterministic_and_tags_with_few_examples_stay_rules_only(tmp_path):
+    examples = small_set() + labelled(3, "arms_approval", "Cabinet clears sale")
+    verdicts = [frozenset()] * len(examples)
+    tags = ["strike", "sanctions", "arms_approval"]
+    first = train(examples, tags, verdicts)
+    second = train(list(reversed(examples)), tags, verdicts)
+    first.model.save(tmp_path / "1.json.gz")
+    second.model.save(tmp_path / "2.json.gz")
+    assert (tmp_path / "1.json.gz").read_bytes() == (tmp_path / "2.json.gz").read_bytes()
+    assert first.model.tags == ("strike", "sanctions")
+    assert first.skipped_tags == ["arms_approval"]
+    p = first.model.probabilities("Shelling hits village", "")
+    assert p["strike"] > 0.5 > p["sanctions"]
+
+
+def test_an_operator_tag_gains_a_model_when_examples_are_supplied(tmp_path):
+    folder = tmp_path / "tags"
+    folder.mkdir()
+    (folder / "ceasefire.yaml").write_text((TAGS_DIR / "ceasefire.yaml").read_text("utf-8"))
+    assert Classifier.from_folder(folder).model is None  # rules only, as before
+    examples = labelled(12, "ceasefire", "Truce agreed between the parties") + small_set()[24:]
+    report = train(examples, ["ceasefire"], [frozenset()] * len(examples))
+    report.model.save(folder / "model.json.gz")
+    classifier = Classifier.from_folder(folder)
+    assert classifier.model is not None and classifier.model.tags == ("ceasefire",)
+    assert "+model-" in classifier.version
+    assert classifier.tags == [d.tag for d in load_tag_dir(folder)]
