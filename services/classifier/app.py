@@ -1,12 +1,14 @@
-"""The faust-streaming app: a thin loop around the pure classifier and router."""
+"""The faust-streaming app: a thin loop around the pure router and the batch publisher."""
 
 import logging
+from collections.abc import Awaitable
+from typing import Any
 
 import faust
 
 from newswatch.classifier.classify import Classifier
-from newswatch.classifier.routing import route_item
 from newswatch.classifier.settings import ClassifierSettings
+from newswatch.classifier.stream import BatchPublisher
 from newswatch.shared.observability import Counters
 
 log = logging.getLogger("newswatch.classifier")
@@ -25,54 +27,39 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
         processing_guarantee="at_least_once",
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=settings.heartbeat_interval_seconds,
+        consumer_group_instance_id=settings.instance_id or None,
+        # Enough records per poll for a few batches; faust's own default polls without bound.
+        broker_max_poll_records=2 * settings.batch_size,
         producer_acks=-1,
+        producer_linger=settings.producer_linger_ms / 1000,
+        producer_max_batch_size=settings.producer_batch_bytes,
+        producer_compression_type=settings.producer_compression,
         key_serializer="raw",
         value_serializer="raw",
     )
     counters = Counters()
     items = app.topic(topics.items, key_serializer="raw", value_serializer="raw")
-    outputs = {
-        name: app.topic(name, key_serializer="raw", value_serializer="raw")
-        for name in (topics.classified, *(topics.tag(t) for t in classifier.tags))
-    }
-    dead_letters = app.topic(
-        topics.dead_letter("items"), key_serializer="raw", value_serializer="raw"
-    )
 
     @app.agent(items, name="classify-items")
     async def classify_items(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            message = event.message
-            routed = route_item(
-                message.value,
-                classifier,
-                topics,
-                source_topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-            )
-            if routed.dead_letter is not None:
-                counters.inc(f"dead_lettered.{routed.dead_letter.error_kind}")
-                log.warning(
-                    "dead-lettering %s[%s]@%s: %s",
-                    message.topic,
-                    message.partition,
-                    message.offset,
-                    routed.dead_letter.error,
-                )
-                await dead_letters.send(key=message.key, value=routed.dead_letter.to_json_bytes())
-                continue
-            for out in routed.outgoing:
-                await outputs[out.topic].send(key=out.key, value=out.value)
-            counters.inc("classified")
-            for tag in routed.tags:
-                counters.inc(f"tagged.{tag}")
-            if routed.tags:
-                log.info(
-                    "item %s tagged %s",
-                    message.key.decode() if message.key else "?",
-                    ",".join(routed.tags),
-                )
+        producer = await app.maybe_start_producer()
+
+        def send(topic: str, key: bytes | None, value: bytes) -> Awaitable[Awaitable[Any]]:
+            return producer.send(topic, key, value, None, None, None)
+
+        publisher = BatchPublisher(
+            send, classifier, topics, counters, attempts=settings.send_attempts
+        )
+        # Acks are ours: a batch's offsets are acknowledged only once every record in it is
+        # published or dead-lettered and Kafka confirmed it (at least once, never skipped).
+        async for events in stream.noack_take(
+            settings.batch_size, within=settings.batch_wait_seconds
+        ):
+            await publisher.publish([event.message for event in events])
+            for event in events:
+                await stream.ack(event)
 
     @app.timer(interval=60.0)
     async def report() -> None:

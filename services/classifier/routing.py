@@ -17,7 +17,7 @@ from newswatch.shared.topics import Topics
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     topic: str
-    key: bytes
+    key: bytes | None
     value: bytes
 
 

@@ -7,6 +7,11 @@ from newswatch.shared.settings import CommonSettings
 
 
 class ClassifierSettings(CommonSettings):
+    """The classifier's settings. The stream ones trade a little latency for throughput: a
+    batch of up to ``batch_size`` records is classified and its sends confirmed together
+    before its offsets are acknowledged (at least once), and Kafka's producer gathers the
+    sends in large batches. The group ones decide how fast a restarted worker resumes."""
+
     model_config = SettingsConfigDict(env_prefix="NEWSWATCH_CLASSIFIER_", extra="ignore")
 
     tags_dir: Path | None = Field(
@@ -14,6 +19,52 @@ class ClassifierSettings(CommonSettings):
     )
     group_id: str = Field(
         default="", description="Consumer group; '<prefix>-classifier' when unset."
+    )
+    instance_id: str = Field(
+        default="",
+        description=(
+            "Static group membership (Kafka's group.instance.id), unique per worker, e.g. the "
+            "host name. A worker restarted with the same id gets its partitions back at once, "
+            "without a rebalance; one stopped for good keeps them until the session timeout. "
+            "Empty: dynamic membership."
+        ),
+    )
+    session_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "A worker that sends no heartbeat this long (killed, frozen) loses its partitions "
+            "to the others; a restarted one waits at most this long for its old self to expire."
+        ),
+    )
+    heartbeat_interval_seconds: float = Field(
+        default=3.0, gt=0, description="Heartbeats to the group; a third of the session timeout."
+    )
+    batch_size: int = Field(
+        default=500, ge=1, description="Records classified and confirmed together at most."
+    )
+    batch_wait_seconds: float = Field(
+        default=0.05,
+        gt=0,
+        description="A batch that is not full is processed after this long (added latency).",
+    )
+    send_attempts: int = Field(
+        default=3,
+        ge=1,
+        description=(
+            "Attempts to publish a record's results (and then its dead letter) before the "
+            "record is dead-lettered (or its dead letter sent without payload)."
+        ),
+    )
+    producer_linger_ms: int = Field(
+        default=5, ge=0, description="How long the producer waits to fill a batch."
+    )
+    producer_batch_bytes: int = Field(
+        default=262_144, ge=16_384, description="Largest producer batch per partition, bytes."
+    )
+    producer_compression: str | None = Field(
+        default=None,
+        description="Producer compression: unset (none) or 'gzip' (CPU for network and disk).",
     )
 
     @property

@@ -1,0 +1,187 @@
+"""One batch of the classifier's stream, from records in to every record accounted for.
+
+Each record is routed (pure), then all of the batch's sends start at once and are confirmed
+together, so Kafka batches them. A record whose send fails is retried a few times, then
+dead-lettered; a dead letter that fails is retried without its payload, then until Kafka takes
+it. Only then does the caller acknowledge the batch's offsets: nothing is skipped unrecorded,
+and no record can stop the stream.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from newswatch.classifier.classify import Classifier
+from newswatch.classifier.routing import Outgoing, route_item
+from newswatch.shared.contracts import DeadLetter
+from newswatch.shared.dead_letters import build_dead_letter
+from newswatch.shared.errors import PublishError
+from newswatch.shared.observability import Counters
+from newswatch.shared.topics import Topics
+
+log = logging.getLogger("newswatch.classifier")
+
+# Starts a send and returns the future of its confirmation (faust's and aiokafka's shape).
+Send = Callable[[str, bytes | None, bytes], Awaitable[Awaitable[Any]]]
+
+OUTPUTS, DEAD_LETTER, BARE_DEAD_LETTER = 0, 1, 2
+
+
+class Record(Protocol):
+    """What a consumed message offers: faust's Message and aiokafka's ConsumerRecord do."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass(slots=True)
+class _Work:
+    record: Record
+    pending: list[Outgoing]
+    stage: int = OUTPUTS
+    tags: list[str] = field(default_factory=list)
+    letter: DeadLetter | None = None
+    failures: int = 0
+    error: BaseException | None = None
+    failed_topic: str = ""
+
+
+class BatchPublisher:
+    def __init__(
+        self,
+        send: Send,
+        classifier: Classifier,
+        topics: Topics,
+        counters: Counters,
+        *,
+        attempts: int = 3,
+        backoff_seconds: float = 0.2,
+        max_backoff_seconds: float = 5.0,
+    ) -> None:
+        self._send = send
+        self._classifier = classifier
+        self._topics = topics
+        self._dead_letters = topics.dead_letter("items")
+        self.counters = counters
+        self._attempts = attempts
+        self._backoff = backoff_seconds
+        self._max_backoff = max_backoff_seconds
+
+    async def publish(self, records: Sequence[Record]) -> None:
+        """Return once every record is published or dead-lettered, confirmed by Kafka."""
+        works = [self._route(record) for record in records]
+        rounds = 0
+        while todo := [w for w in works if w.pending]:
+            if rounds:
+                await asyncio.sleep(min(self._backoff * 2 ** (rounds - 1), self._max_backoff))
+            await self._send_round(todo)
+            for work in todo:
+                if work.pending:
+                    self._failed(work)
+            rounds += 1
+        for work in works:
+            self._count(work)
+
+    def _route(self, record: Record) -> _Work:
+        try:
+            routed = route_item(
+                record.value,
+                self._classifier,
+                self._topics,
+                source_topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key,
+            )
+        except Exception as exc:  # route_item catches what it expects; this is a bug's net
+            log.exception("routing %s[%s]@%s failed", record.topic, record.partition, record.offset)
+            return self._dead(_Work(record, []), "internal_error", f"{type(exc).__name__}: {exc}")
+        if routed.dead_letter is not None:
+            work = _Work(record, [], stage=DEAD_LETTER, letter=routed.dead_letter)
+            work.pending = [self._letter_out(work, routed.dead_letter)]
+            return work
+        return _Work(record, list(routed.outgoing), tags=routed.tags)
+
+    async def _send_round(self, todo: list[_Work]) -> None:
+        started: list[tuple[_Work, Outgoing, Awaitable[Any]]] = []
+        for work in todo:
+            outs, work.pending = work.pending, []
+            for out in outs:
+                try:
+                    started.append((work, out, await self._send(out.topic, out.key, out.value)))
+                except Exception as exc:  # refused before leaving, e.g. larger than Kafka allows
+                    self._note(work, out, exc)
+        results = await asyncio.gather(*(f for _, _, f in started), return_exceptions=True)
+        for (work, out, _), result in zip(started, results, strict=True):
+            if isinstance(result, BaseException):
+                self._note(work, out, result)
+
+    @staticmethod
+    def _note(work: _Work, out: Outgoing, error: BaseException) -> None:
+        work.pending.append(out)
+        work.error, work.failed_topic = error, out.topic
+
+    def _failed(self, work: _Work) -> None:
+        work.failures += 1
+        self.counters.inc("send_failed")
+        if work.failures < self._attempts:
+            return
+        failure = PublishError(work.failed_topic, work.failures, work.error or RuntimeError())
+        if work.stage == OUTPUTS:
+            self._dead(work, "publish_failed", str(failure))
+        elif work.stage == DEAD_LETTER and work.letter is not None:
+            # Smaller than any broker's limit: no payload, but its size, hash and position.
+            letter = work.letter
+            bare = self._build(work.record, letter.error_kind, letter.error, max_payload_bytes=0)
+            work.stage, work.letter, work.failures = BARE_DEAD_LETTER, bare, 0
+            work.pending = [self._letter_out(work, bare)]
+        else:  # Kafka takes nothing at all: keep trying, the offset stays unacknowledged
+            log.error("dead letter for %s not accepted yet: %s", work.letter, failure)
+            work.failures = 0
+
+    def _dead(self, work: _Work, kind: str, error: str) -> _Work:
+        letter = self._build(work.record, kind, error)
+        work.stage, work.letter, work.failures = DEAD_LETTER, letter, 0
+        work.pending = [self._letter_out(work, letter)]
+        return work
+
+    def _build(self, record: Record, kind: str, error: str, **limits: int) -> DeadLetter:
+        return build_dead_letter(
+            service="classifier",
+            error_kind=kind,
+            error=error,
+            payload=record.value,
+            source_topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
+            **limits,
+        )
+
+    def _letter_out(self, work: _Work, letter: DeadLetter) -> Outgoing:
+        return Outgoing(self._dead_letters, work.record.key, letter.to_json_bytes())
+
+    def _count(self, work: _Work) -> None:
+        record, letter = work.record, work.letter
+        if letter is None:
+            self.counters.inc("classified")
+            for tag in work.tags:
+                self.counters.inc(f"tagged.{tag}")
+            if work.tags:
+                key = (record.key or b"?").decode("utf-8", "replace")
+                log.info("item %s tagged %s", key, ",".join(work.tags))
+            return
+        self.counters.inc(f"dead_lettered.{letter.error_kind}")
+        log.warning(
+            "dead-lettered %s[%s]@%s (%s): %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            letter.error_kind,
+            letter.error,
+        )

@@ -1,0 +1,93 @@
+"""The batch publisher's bookkeeping, with a fake send (Kafka itself: tests/integration)."""
+
+import asyncio
+from dataclasses import dataclass
+
+from newswatch.classifier.classify import Classifier
+from newswatch.classifier.stream import BatchPublisher
+from newswatch.shared.contracts import DeadLetter
+from newswatch.shared.observability import Counters
+from newswatch.shared.topics import Topics
+from tests.factories import news_item
+
+TOPICS = Topics("nw")
+CLASSIFIER = Classifier([])  # no tags: every item goes to the combined topic only
+
+
+@dataclass
+class Rec:
+    value: bytes | None
+    key: bytes | None = b"k"
+    topic: str = "nw.items.v1"
+    partition: int = 0
+    offset: int = 5
+
+
+class FakeKafka:
+    """Refuses every send to the topics in ``refuse`` (as Kafka refuses a record too large)."""
+
+    def __init__(self, *refuse: str) -> None:
+        self.refuse = set(refuse)
+        self.sent: list[tuple[str, bytes | None, bytes]] = []
+        self.tries: list[str] = []
+
+    async def send(self, topic: str, key: bytes | None, value: bytes):
+        self.tries.append(topic)
+        future = asyncio.get_running_loop().create_future()
+        if topic in self.refuse:
+            future.set_exception(RuntimeError("MessageSizeTooLarge"))
+        else:
+            self.sent.append((topic, key, value))
+            future.set_result(None)
+        return future
+
+
+def publisher(kafka: FakeKafka) -> BatchPublisher:
+    return BatchPublisher(kafka.send, CLASSIFIER, TOPICS, Counters(), backoff_seconds=0.001)
+
+
+async def test_good_records_go_out_and_a_refused_one_is_dead_lettered_after_three_tries():
+    kafka = FakeKafka("nw.classified.v1")
+    pub = publisher(kafka)
+    await pub.publish([Rec(news_item(1).to_json_bytes(), offset=5)])
+    assert kafka.tries.count("nw.classified.v1") == 3
+    ((topic, key, value),) = kafka.sent
+    letter = DeadLetter.model_validate_json(value)
+    assert (topic, key, letter.error_kind, letter.offset) == (
+        "nw.deadletter.items.v1",
+        b"k",
+        "publish_failed",
+        5,
+    )
+    assert "nw.classified.v1: not accepted after 3 attempt(s)" in letter.error
+    assert pub.counters.snapshot()["dead_lettered.publish_failed"] == 1
+
+
+async def test_a_refused_dead_letter_is_sent_without_payload_before_giving_up_on_nothing():
+    calls = {"n": 0}
+    kafka = FakeKafka()
+
+    async def send(topic, key, value):
+        calls["n"] += 1
+        if calls["n"] <= 3:  # the full dead letter is refused three times
+            raise RuntimeError("RecordTooLarge")
+        return await kafka.send(topic, key, value)
+
+    pub = BatchPublisher(send, CLASSIFIER, TOPICS, Counters(), backoff_seconds=0.001)
+    await pub.publish([Rec(b"\xff" * 100)])
+    ((_, _, value),) = kafka.sent
+    letter = DeadLetter.model_validate_json(value)
+    assert letter.error_kind == "invalid_json" and letter.payload == ""
+    assert letter.payload_bytes == 100 and letter.payload_truncated
+
+
+async def test_every_record_of_a_batch_is_accounted_for():
+    kafka = FakeKafka()
+    pub = publisher(kafka)
+    await pub.publish(
+        [Rec(news_item(n).to_json_bytes(), offset=n) for n in range(1, 4)] + [Rec(None)]
+    )
+    assert [t for t, _, _ in kafka.sent].count("nw.classified.v1") == 3
+    assert [t for t, _, _ in kafka.sent].count("nw.deadletter.items.v1") == 1
+    counts = pub.counters.snapshot()
+    assert counts["classified"] == 3 and counts["dead_lettered.invalid_json"] == 1
