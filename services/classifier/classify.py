@@ -18,6 +18,7 @@ from newswatch.classifier.rules import Ruleset, TagDefinition, load_default_tags
 from newswatch.shared.contracts import ClassifiedItem, Facts, NewsItem, TagHit
 
 LANGUAGE_SAMPLE = 400  # the title and this much of the summary say which language it is
+
 OTHER_LANGUAGE_MARGIN = 0.0
 
 

@@ -101,6 +101,7 @@ class TagModel:
         self._intercepts = np.asarray(intercepts, dtype=np.float64)
         self.thresholds = thresholds
         self.trained_on = trained_on or {}
+        self._by_kind = _split_by_kind(vocabulary)
         self.gate = tuple(sorted(set(gate)))
         self._gate = LiteralIndex(self.gate) if self.gate else None
         self._floor = {tag: _sigmoid(b) for tag, b in zip(self.tags, self._intercepts, strict=True)}
@@ -111,8 +112,23 @@ class TagModel:
             f"{title}\n{summary[:LEAD_CHARS]}".lower()
         ):
             return self._floor
-        logits = self._logits(features(title, summary))
+        rows = self._rows(title, summary)
+        logits = self._intercepts + self._weights[rows].sum(axis=0) if rows else self._intercepts
         return {tag: _sigmoid(z) for tag, z in zip(self.tags, logits, strict=True)}
+
+    def _rows(self, title: str, summary: str) -> list[int]:
+        """The vocabulary rows of ``features(title, summary)``, without building its strings:
+        the hot path of the model, a few dictionary look-ups per word."""
+        words, stems, pairs, title_words = self._by_kind
+        title_list = _words(title)
+        lead_list = _words(summary[:LEAD_CHARS])
+        unique = {*title_list, *lead_list}
+        found = {*map(words.get, unique), *map(title_words.get, title_list)}
+        found.update(map(stems.get, {w[:5] for w in unique if len(w) > 5}))
+        for chunk in (title_list, lead_list):
+            found.update(map(pairs.get, map("_".join, itertools.pairwise(chunk))))
+        found.discard(None)
+        return list(found)  # type: ignore[arg-type]
 
     def _logits(self, found: Iterable[str]) -> np.ndarray:
         vocabulary = self._vocabulary
@@ -209,6 +225,15 @@ def load_model(folder: Path) -> TagModel | None:
     """The model beside a folder's tag files, or None when there is none (rules only)."""
     path = folder / MODEL_FILE
     return TagModel.load(path) if path.exists() else None
+
+
+def _split_by_kind(vocabulary: dict[str, int]) -> tuple[dict[str, int], ...]:
+    """Words, stems, pairs and title words, each keyed without its prefix."""
+    kinds: dict[str, dict[str, int]] = {"w": {}, "p": {}, "b": {}, "t": {}}
+    for name, row in vocabulary.items():
+        kind, _, value = name.partition(":")
+        kinds[kind][value] = row
+    return kinds["w"], kinds["p"], kinds["b"], kinds["t"]
 
 
 def gate_literal(feature: str) -> str:

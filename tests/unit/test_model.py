@@ -173,3 +173,22 @@ def test_an_operator_tag_gains_a_model_when_examples_are_supplied(tmp_path):
     assert classifier.model is not None and classifier.model.tags == ("ceasefire",)
     assert "+model-" in classifier.version
     assert classifier.tags == [d.tag for d in load_tag_dir(folder)]
+
+
+def test_the_fast_path_finds_exactly_the_features_training_saw():
+    vocabulary = {
+        name: i
+        for i, name in enumerate(
+            ["w:barrage", "t:shelling", "p:shell", "b:air_strike", "w:#", "b:kills_#", "w:port"]
+        )
+    }
+    model = TagModel(
+        ["strike"], vocabulary, np.ones((7, 1)), [0.0], {"strike": Thresholds(0.9, 0.1)}
+    )
+    for title, summary in [
+        ("Shelling of Kherson kills 3", "An air strike and a barrage hit the port."),
+        ("", "Shelling. " * 100 + "barrage"),
+        ("Air strike", ""),
+    ]:
+        expected = sorted(vocabulary[f] for f in features(title, summary) if f in vocabulary)
+        assert sorted(model._rows(title, summary)) == expected
