@@ -12,7 +12,9 @@ LABELING.md says not to tag. Each feature is binary:
 - ``w:`` a lower-cased word (digits folded to ``#``), ``t:`` the same for title words;
 - ``p:`` the first five letters of a longer word, a cheap stem for inflected languages
   (``санкц``, ``sanct``, ``ракет``, ``angri``);
-- ``b:`` two neighbouring words.
+- ``b:`` two neighbouring words;
+- ``f:``/``g:`` a framing class (threat, plan, call, opinion, evasion, test, background;
+  ``framing.yaml``) cued in the title / the lead, shared by every language.
 
 Most news is about none of the tags. A gate of literals (the words and stems that carry
 real positive weight, chosen at training time) is looked for in one Aho-Corasick pass;
@@ -35,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from newswatch.classifier.framing import frames
 from newswatch.classifier.prefilter import LiteralIndex
 
 LEAD_CHARS = 600
@@ -48,6 +51,8 @@ def features(title: str, summary: str) -> set[str]:
     title_words = _words(title)
     lead_words = _words(summary[:LEAD_CHARS])
     found = {f"t:{w}" for w in title_words}
+    found.update(f"f:{frame}" for frame in frames(title.lower()))
+    found.update(f"g:{frame}" for frame in frames(summary[:LEAD_CHARS].lower()))
     for words in (title_words, lead_words):
         found.update(f"w:{w}" for w in words)
         found.update(f"p:{w[:5]}" for w in words if len(w) > 5)
@@ -119,12 +124,14 @@ class TagModel:
     def _rows(self, title: str, summary: str) -> list[int]:
         """The vocabulary rows of ``features(title, summary)``, without building its strings:
         the hot path of the model, a few dictionary look-ups per word."""
-        words, stems, pairs, title_words = self._by_kind
+        words, stems, pairs, title_words, title_frames, lead_frames = self._by_kind
         title_list = _words(title)
         lead_list = _words(summary[:LEAD_CHARS])
         unique = {*title_list, *lead_list}
         found = {*map(words.get, unique), *map(title_words.get, title_list)}
         found.update(map(stems.get, {w[:5] for w in unique if len(w) > 5}))
+        found.update(map(title_frames.get, frames(title.lower())))
+        found.update(map(lead_frames.get, frames(summary[:LEAD_CHARS].lower())))
         for chunk in (title_list, lead_list):
             found.update(map(pairs.get, map("_".join, itertools.pairwise(chunk))))
         found.discard(None)
@@ -229,16 +236,18 @@ def load_model(folder: Path) -> TagModel | None:
 
 def _split_by_kind(vocabulary: dict[str, int]) -> tuple[dict[str, int], ...]:
     """Words, stems, pairs and title words, each keyed without its prefix."""
-    kinds: dict[str, dict[str, int]] = {"w": {}, "p": {}, "b": {}, "t": {}}
+    kinds: dict[str, dict[str, int]] = {k: {} for k in "wpbtfg"}
     for name, row in vocabulary.items():
         kind, _, value = name.partition(":")
         kinds[kind][value] = row
-    return kinds["w"], kinds["p"], kinds["b"], kinds["t"]
+    return tuple(kinds[k] for k in "wpbtfg")
 
 
 def gate_literal(feature: str) -> str:
     """The substring whose absence rules a feature out: a word, a stem, a pair's longer word."""
     kind, _, value = feature.partition(":")
+    if kind in "fg":
+        return ""  # a frame is no literal; it never opens the gate
     if kind == "b":
         return max(value.split("_"), key=len)
     return value

@@ -42,6 +42,13 @@ def test_features_are_words_title_words_stems_and_pairs():
     assert "t:barrage" not in found  # a summary word is not a title word
 
 
+def test_framing_cues_are_features_in_every_language():
+    assert {"f:threat"} <= features("Moscow threatens retaliation", "")
+    assert {"f:threat", "g:plan"} <= features("Kyiv: Moskau droht", "Die EU erwägt neue Schritte.")
+    assert "f:threat" in features("Москва угрожает ответом", "")
+    assert "g:opinion" in features("Headline", "Analysis: what a strike would mean")
+
+
 def test_features_read_only_the_lead_of_a_long_summary():
     found = features("Headline", "word " * 200 + "barrage")
     assert "w:barrage" not in found
@@ -179,16 +186,27 @@ def test_the_fast_path_finds_exactly_the_features_training_saw():
     vocabulary = {
         name: i
         for i, name in enumerate(
-            ["w:barrage", "t:shelling", "p:shell", "b:air_strike", "w:#", "b:kills_#", "w:port"]
+            [
+                "w:barrage",
+                "t:shelling",
+                "p:shell",
+                "b:air_strike",
+                "w:#",
+                "b:kills_#",
+                "w:port",
+                "f:threat",
+                "g:plan",
+            ]
         )
     }
     model = TagModel(
-        ["strike"], vocabulary, np.ones((7, 1)), [0.0], {"strike": Thresholds(0.9, 0.1)}
+        ["strike"], vocabulary, np.ones((9, 1)), [0.0], {"strike": Thresholds(0.9, 0.1)}
     )
     for title, summary in [
         ("Shelling of Kherson kills 3", "An air strike and a barrage hit the port."),
         ("", "Shelling. " * 100 + "barrage"),
         ("Air strike", ""),
+        ("Minister threatens air strike", "The army plans to respond."),
     ]:
         expected = sorted(vocabulary[f] for f in features(title, summary) if f in vocabulary)
         assert sorted(model._rows(title, summary)) == expected
