@@ -16,6 +16,7 @@ import statistics
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from benchmarks.measure import Row, bench_subscriptions
 from newswatch.shared.contracts import (
@@ -27,6 +28,13 @@ from newswatch.shared.contracts import (
     Subscription,
     TagHit,
 )
+
+if TYPE_CHECKING:
+    from aiokafka import AIOKafkaProducer
+    from redis.asyncio import Redis
+
+    from newswatch.alerter.service import Alerter
+    from newswatch.alerter.settings import AlerterSettings
 
 WIDE, NARROW, ITEMS_FOR_THROUGHPUT, RATE, SECONDS = 200, 2, 20, 50, 20
 _STORY = re.compile(rb'"story_id":"([0-9a-f]{32})"')
@@ -91,15 +99,9 @@ def _hook(url: str, tag: str, n: int) -> Subscription:
 async def _run(
     bootstrap: str, redis_url: str, url: str, seen: "multiprocessing.Queue"
 ) -> list[Row]:  # type: ignore[type-arg]
-    from aiokafka import AIOKafkaConsumer
-
-    from newswatch.alerter.addresses import AddressPolicy
-    from newswatch.alerter.channels import build_channels
-    from newswatch.alerter.channels.http import Poster, build_session
-    from newswatch.alerter.main import alerter_topics
-    from newswatch.alerter.service import Alerter
+    from newswatch.alerter.bootstrap import running_alerter
     from newswatch.alerter.settings import AlerterSettings
-    from newswatch.shared.kafka import create_producer, ensure_topics
+    from newswatch.shared.kafka import create_producer
     from newswatch.shared.redis import create_redis
 
     settings = AlerterSettings(
@@ -109,28 +111,25 @@ async def _run(
         allowed_networks="127.0.0.0/8",
         concurrency=100,
     )
-    await ensure_topics(settings, alerter_topics(settings))
-    redis = create_redis(settings)
-    producer = create_producer(settings, "bench-classifier")
-    alerter_producer = create_producer(settings, "bench-alerter")
-    consumer = AIOKafkaConsumer(
-        settings.topics.classified,
-        bootstrap_servers=bootstrap,
-        group_id=settings.consumer_group,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    for client in (producer, alerter_producer, consumer):
-        await client.start()
-    policy = AddressPolicy.from_setting(settings.allowed_networks)
-    session = build_session(policy, timeout=10, connections=100, user_agent="bench")
-    alerter = Alerter(
-        settings,
-        consumer,
-        alerter_producer,
-        redis,
-        build_channels(settings, Poster(session, policy)),
-    )
+    async with running_alerter(settings, "bench-alerter") as alerter:
+        redis = create_redis(settings)
+        producer = create_producer(settings, "bench-classifier")
+        await producer.start()
+        try:
+            return await _measure(alerter, settings, redis, producer, url, seen)
+        finally:
+            await producer.stop()
+            await redis.aclose()
+
+
+async def _measure(
+    alerter: "Alerter",
+    settings: "AlerterSettings",
+    redis: "Redis",
+    producer: "AIOKafkaProducer",
+    url: str,
+    seen: "multiprocessing.Queue",  # type: ignore[type-arg]
+) -> list[Row]:
     # Matched against every item, wanted by none: they watch other countries.
     others = [
         s.model_copy(update={"countries": s.countries or ["ZZ"]})
@@ -211,10 +210,6 @@ async def _run(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        for client in (consumer, producer, alerter_producer):
-            await client.stop()
-        await session.close()
-        await redis.aclose()
     return rows
 
 

@@ -1,30 +1,39 @@
-"""Attempting delivery jobs and recording what came of them.
+"""Attempting delivery jobs and recording what came of each, as it comes.
 
-A batch of jobs is attempted concurrently (bounded), then every outcome is
-written in one Redis transaction: delivered and failed jobs leave the retry
-queue with their record, the others are rescheduled with backoff. Finished
-records go to the deliveries topic; failures also to the dead-letter topic.
+Every attempt starts by claiming its job from the retry queue (first attempts
+too: the router queues jobs due at once and wakes the dispatcher), at most
+``concurrency`` at a time. Each outcome is written the moment its attempt ends,
+in one Redis transaction of its own: the record, and the job leaving the queue
+(delivered, failed) or rescheduled with backoff. So an alerter killed mid-way
+repeats at most the attempts it had in flight. Finished records go to the
+deliveries topic; failures are kept for replay and, if the operator wants,
+dead-lettered too.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
 from newswatch.alerter.channels import Channel, DeliveryError
-from newswatch.alerter.jobs import DeliveryJob, Outcome, after_attempt
+from newswatch.alerter.failed import FailedDeliveries
+from newswatch.alerter.jobs import DeliveryJob, Outcome, after_attempt, give_up_default
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.queue import RetryQueue
 from newswatch.alerter.settings import AlerterSettings
-from newswatch.shared.contracts import DeadLetter, DeliveryAttempt, DeliveryStatus
+from newswatch.shared.contracts import DeliveryAttempt, DeliveryStatus
 from newswatch.shared.contracts.base import utc_now
+from newswatch.shared.dead_letters import build_dead_letter
 from newswatch.shared.observability import Counters
 
 log = logging.getLogger("newswatch.alerter")
+
+IDLE_SECONDS = 0.5  # how often the queue is looked at when nothing wakes the dispatcher
 
 
 class Dispatcher:
@@ -36,6 +45,7 @@ class Dispatcher:
         channels: dict[str, Channel],
         ledger: DeliveryLedger,
         queue: RetryQueue,
+        failed: FailedDeliveries,
         counters: Counters,
     ) -> None:
         self._settings = settings
@@ -44,14 +54,82 @@ class Dispatcher:
         self._channels = channels
         self._ledger = ledger
         self._queue = queue
-        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._failed = failed
         self.counters = counters
+        # A job whose subscription was deleted meanwhile is failed, not attempted.
+        self.wanted: Callable[[DeliveryJob], Awaitable[bool]] = _always
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
 
-    async def execute(self, jobs: list[DeliveryJob]) -> None:
-        if not jobs:
-            return
-        outcomes = await asyncio.gather(*(self._attempt(job) for job in jobs))
-        await self._finish(list(zip(jobs, outcomes, strict=True)))
+    def wake(self) -> None:
+        """Jobs were queued due now: claim them without waiting for the next look."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    await self.pump()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    self.counters.inc("loop_errors")
+                    log.exception("alerter: claiming deliveries failed; trying again")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+        finally:
+            # Attempts cut short stay leased in the retry queue: the next alerter makes them.
+            for task in self._in_flight:
+                task.cancel()
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def pump(self) -> int:
+        """Claim due jobs while there is room and start attempting them; returns how many."""
+        claimed = 0
+        while (room := self._settings.concurrency - len(self._in_flight)) > 0:
+            jobs = await self._queue.claim_due(limit=min(room, 200))
+            if not jobs:
+                break
+            claimed += len(jobs)
+            for job in await self._unfinished(jobs):
+                task = asyncio.create_task(self._deliver(job))
+                self._in_flight.add(task)
+                task.add_done_callback(self._delivered)
+        return claimed
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()  # room for more, and the job's lane may have its next job due
+        if not task.cancelled() and task.exception() is not None:
+            # The outcome was not written: the job stays leased and is retried after the lease.
+            self.counters.inc("outcomes_unrecorded")
+            log.error("alerter: recording a delivery outcome failed", exc_info=task.exception())
+
+    async def _unfinished(self, jobs: list[DeliveryJob]) -> list[DeliveryJob]:
+        finished = await self._ledger.finished([j.id for j in jobs])
+        if finished:
+            # Finished but still queued (written by an older alerter): clear, never resend.
+            async with self._redis.pipeline(transaction=True) as pipe:
+                for job_id in finished:
+                    await self._queue.remove(pipe, job_id)
+                await pipe.execute()
+        return [j for j in jobs if j.id not in finished]
+
+    async def _deliver(self, job: DeliveryJob) -> None:
+        if await self.wanted(job):
+            outcome = await self._attempt(job)
+        else:
+            job.attempts.append(
+                DeliveryAttempt(ok=False, error="subscription deleted before delivery")
+            )
+            self.counters.inc("dropped_subscription_deleted")
+            outcome = Outcome(DeliveryStatus.FAILED)
+        await self._finish(job, outcome)
 
     async def _attempt(self, job: DeliveryJob) -> Outcome:
         channel = self._channels.get(job.target.kind)
@@ -60,14 +138,13 @@ class Dispatcher:
         if channel is None:
             error = DeliveryError(f"no channel plugin named {job.target.kind!r}", retryable=False)
         else:
-            async with self._slots:
-                try:
-                    await channel.send(job.notice(), job.target)
-                except DeliveryError as exc:
-                    error = exc
-                except Exception as exc:  # a channel bug must not lose the job
-                    log.exception("channel %s raised", job.target.kind)
-                    error = DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True)
+            try:
+                await channel.send(job.notice(), job.target)
+            except DeliveryError as exc:
+                error = exc
+            except Exception as exc:  # a channel bug must not lose the job
+                log.exception("channel %s raised", job.target.kind)
+                error = DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True)
         duration = round((time.perf_counter() - started) * 1000, 2)
         job.attempts.append(
             DeliveryAttempt(
@@ -77,25 +154,26 @@ class Dispatcher:
                 duration_ms=duration,
             )
         )
+        s = self._settings
         outcome = after_attempt(
             len(job.attempts),
             error is None,
             error.retryable if error else False,
             error.retry_after if error else None,
-            max_attempts=self._settings.max_attempts,
-            base=self._settings.backoff_base_seconds,
-            cap=self._settings.backoff_max_seconds,
+            base=s.backoff_base_seconds,
+            cap=s.backoff_max_seconds,
             now=utc_now(),
+            give_up_at=job.give_up_at or give_up_default(job, s.retry_for_hours),
+            max_attempts=s.max_attempts,
         )
         if error is not None:
             log.warning(
-                "delivery %s to %s attempt %d/%d failed: %s%s",
+                "delivery %s to %s attempt %d failed: %s%s",
                 job.id,
                 self.mask(job),
                 len(job.attempts),
-                self._settings.max_attempts,
                 error,
-                f"; retry at {outcome.retry_at:%H:%M:%S}" if outcome.retry_at else "",
+                f"; retry at {outcome.retry_at:%H:%M:%S}" if outcome.retry_at else "; giving up",
             )
         return outcome
 
@@ -103,64 +181,44 @@ class Dispatcher:
         channel = self._channels.get(job.target.kind)
         return channel.mask(job.target) if channel else "…"
 
-    async def _finish(self, done: list[tuple[DeliveryJob, Outcome]]) -> None:
-        topics = self._settings.topics
-        sends = []
+    async def _finish(self, job: DeliveryJob, outcome: Outcome) -> None:
+        """Write one outcome, in a transaction of its own, then publish it when final."""
+        record = job.record(outcome.status, self.mask(job))
         async with self._redis.pipeline(transaction=True) as pipe:
-            for job, outcome in done:
-                record = job.record(outcome.status, self.mask(job))
-                self._ledger.record(pipe, record, first=len(job.attempts) == 1)
-                if outcome.status is DeliveryStatus.RETRYING:
-                    assert isinstance(outcome.retry_at, datetime)
-                    self._queue.put(pipe, job, outcome.retry_at.timestamp())
-                    self.counters.inc(f"delivery_retrying.{job.target.kind}")
-                    continue
-                self._queue.remove(pipe, job.id)
-                self.counters.inc(f"delivery_{outcome.status.value}.{job.target.kind}")
-                payload = record.to_json_bytes()
-                sends.append((topics.deliveries, payload, job.id))
+            self._ledger.record(pipe, record, first=len(job.attempts) == 1)
+            if outcome.status is DeliveryStatus.RETRYING:
+                assert isinstance(outcome.retry_at, datetime)
+                await self._queue.put(pipe, job, outcome.retry_at.timestamp())
+            else:
+                await self._queue.remove(pipe, job.id)
                 if outcome.status is DeliveryStatus.FAILED:
-                    reason = job.attempts[-1].error or "unknown"
-                    letter = DeadLetter(
-                        service="alerter",
-                        source_topic=topics.classified,
-                        key=job.id,
-                        error_kind="delivery_failed",
-                        error=f"{len(job.attempts)} attempt(s): {reason}",
-                        payload=payload.decode(),
-                    )
-                    sends.append((topics.dead_letter("deliveries"), letter.to_json_bytes(), job.id))
+                    self._failed.record(pipe, job)
+                else:
+                    self._failed.forget(pipe, job.id)
             await pipe.execute()
-        futures = [
-            await self._producer.send(topic, value, key=key.encode()) for topic, value, key in sends
-        ]
-        await asyncio.gather(*futures)
-
-    async def retry_due(self, wanted: Callable[[DeliveryJob], bool] = lambda _: True) -> int:
-        """Attempt the queued jobs that are due; returns how many were claimed.
-
-        A job whose subscription was deleted meanwhile (``wanted`` says no) is not attempted:
-        it fails with that reason, like any delivery that cannot be made.
-        """
-        jobs = await self._queue.claim_due()
-        if not jobs:
-            return 0
-        finished = await self._ledger.finished([j.id for j in jobs])
-        if finished:
-            # Delivered but not dequeued (a crash between the two): clear, never resend.
-            async with self._redis.pipeline(transaction=True) as pipe:
-                for job_id in finished:
-                    self._queue.remove(pipe, job_id)
-                await pipe.execute()
-        todo = [j for j in jobs if j.id not in finished]
-        unwanted = [j for j in todo if not wanted(j)]
-        for job in unwanted:
-            job.attempts.append(
-                DeliveryAttempt(ok=False, error="subscription deleted before delivery")
+        self.counters.inc(f"delivery_{outcome.status.value}.{job.target.kind}")
+        if outcome.status is DeliveryStatus.RETRYING:
+            return
+        topics = self._settings.topics
+        payload = record.to_json_bytes()
+        key = job.id.encode()
+        sends = [await self._producer.send(topics.deliveries, payload, key=key)]
+        if outcome.status is DeliveryStatus.FAILED and self._settings.dead_letter_deliveries:
+            letter = build_dead_letter(
+                service="alerter",
+                error_kind="delivery_failed",
+                error=f"{len(job.attempts)} attempt(s): {job.attempts[-1].error or 'unknown'}",
+                payload=payload,
+                source_topic=topics.classified,
+                key=job.id,
             )
-            self.counters.inc("dropped_subscription_deleted")
-        if unwanted:
-            await self._finish([(job, Outcome(DeliveryStatus.FAILED)) for job in unwanted])
-        skipped = {j.id for j in unwanted}
-        await self.execute([j for j in todo if j.id not in skipped])
-        return len(jobs)
+            sends.append(
+                await self._producer.send(
+                    topics.dead_letter("deliveries"), letter.to_json_bytes(), key=key
+                )
+            )
+        await asyncio.gather(*sends)
+
+
+async def _always(_job: DeliveryJob) -> bool:
+    return True

@@ -32,6 +32,21 @@ def delivery_id(subscription_key: str, subject: str, destination_key: str) -> st
     ).hexdigest()[:32]
 
 
+def lane_id(subscription_key: str, destination_key: str) -> str:
+    """One lane per (subscription, destination): its deliveries arrive in the order made."""
+    return hashlib.sha256(f"{subscription_key}\x1f{destination_key}".encode()).hexdigest()[:24]
+
+
+def give_up_at(sub: Subscription, default_hours: float, now: datetime) -> datetime:
+    """When a delivery made now stops being retried: the subscription's window, else the default."""
+    return now + timedelta(hours=sub.retry_for_hours or default_hours)
+
+
+def give_up_default(job: "DeliveryJob", default_hours: float) -> datetime:
+    """For a job queued without a deadline (by an older alerter): the default window."""
+    return job.created_at + timedelta(hours=default_hours)
+
+
 class PendingEntry(BaseModel):
     """A story waiting for a subscription's next digest (or follow-up)."""
 
@@ -41,6 +56,12 @@ class PendingEntry(BaseModel):
     update: bool
     item: ClassifiedItem
     hits: list[TagHit]
+    # What the subscriber is told about: the story, or the story and tags new to it ("{id}+tag").
+    subject: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.subject or self.story_id
 
 
 class DeliveryJob(BaseModel):
@@ -58,10 +79,15 @@ class DeliveryJob(BaseModel):
     stories: dict[str, Story] = Field(default_factory=dict)  # a digest's stories as of sending
     attempts: list[DeliveryAttempt] = Field(default_factory=list)
     created_at: UtcDatetime = Field(default_factory=utc_now)
+    give_up_at: UtcDatetime | None = None  # None (queued by an older alerter): the default window
 
     @property
     def subscription_key(self) -> str:
         return subscription_key(self.team, self.subscription_id)
+
+    @property
+    def lane(self) -> str:
+        return lane_id(self.subscription_key, self.target.key)
 
     def notice(self) -> Notice:
         if self.kind == "alert":
@@ -105,11 +131,17 @@ class DeliveryJob(BaseModel):
 
 
 def alert_jobs(
-    sub: Subscription, item: ClassifiedItem, hits: list[TagHit], story: Story
+    sub: Subscription,
+    item: ClassifiedItem,
+    hits: list[TagHit],
+    story: Story,
+    *,
+    subject: str | None = None,
+    give_up: datetime | None = None,
 ) -> list[DeliveryJob]:
     return [
         DeliveryJob(
-            id=delivery_id(sub.key, story.id, target.key),
+            id=delivery_id(sub.key, subject or story.id, target.key),
             kind="alert",
             subscription_id=sub.id,
             team=sub.team,
@@ -117,19 +149,21 @@ def alert_jobs(
             item=item,
             hits=hits,
             story=story,
+            give_up_at=give_up,
         )
         for target in sub.channels
     ]
 
 
 def digest_jobs(
-    sub: Subscription, entries: list[PendingEntry], stories: dict[str, Story]
+    sub: Subscription,
+    entries: list[PendingEntry],
+    stories: dict[str, Story],
+    give_up: datetime | None = None,
 ) -> list[DeliveryJob]:
     # The id depends on exactly which entries are sent, so a digest retried after a crash
     # is recognised, and one with different entries is a different digest.
-    subject = "digest:" + ",".join(
-        sorted(f"{e.story_id}{'+' if e.update else ''}" for e in entries)
-    )
+    subject = "digest:" + ",".join(sorted(f"{e.key}{'+' if e.update else ''}" for e in entries))
     return [
         DeliveryJob(
             id=delivery_id(sub.key, subject, target.key),
@@ -139,6 +173,7 @@ def digest_jobs(
             target=target,
             entries=entries,
             stories={e.story_id: stories[e.story_id] for e in entries if e.story_id in stories},
+            give_up_at=give_up,
         )
         for target in sub.channels
     ]
@@ -162,14 +197,20 @@ def after_attempt(
     retryable: bool,
     retry_after: float | None,
     *,
-    max_attempts: int,
     base: float,
     cap: float,
     now: datetime,
+    give_up_at: datetime | None = None,
+    max_attempts: int = 0,
 ) -> Outcome:
+    """What follows an attempt: retried until ``give_up_at`` (the last try is made at that
+    moment, whatever the backoff says) or ``max_attempts`` (0: no limit), else failed."""
     if ok:
         return Outcome(DeliveryStatus.DELIVERED)
-    if not retryable or attempts >= max_attempts:
+    out_of_time = give_up_at is not None and now >= give_up_at
+    if not retryable or out_of_time or (max_attempts and attempts >= max_attempts):
         return Outcome(DeliveryStatus.FAILED)
-    delay = backoff_delay(attempts, base, cap, retry_after)
-    return Outcome(DeliveryStatus.RETRYING, now + timedelta(seconds=delay))
+    retry_at = now + timedelta(seconds=backoff_delay(attempts, base, cap, retry_after))
+    if give_up_at is not None:
+        retry_at = min(retry_at, give_up_at)
+    return Outcome(DeliveryStatus.RETRYING, retry_at)

@@ -1,7 +1,7 @@
 """Stories waiting for a subscription's next digest or follow-up, in Redis.
 
-Keys (``{prefix}:alerter:...``): ``pending:{team}/{sub}`` hash story id -> PendingEntry
-JSON; ``digest_due`` sorted set subscription key -> when its digest is due.
+Keys (``{prefix}:alerter:...``): ``pending:{team}/{sub}`` hash subject (a story id, or a
+story id and tags new to it) -> PendingEntry JSON; ``digest_due`` sorted set subscription key -> when its digest is due.
 Flushing moves entries into delivery jobs and deletes them in one transaction,
 so an entry is sent in exactly one digest even if the alerter dies mid-way.
 """
@@ -52,13 +52,13 @@ class PendingDigests:
         """Like RetryQueue.claim_story, but the story waits for the digest."""
         await self._claim_pending(
             keys=[
-                self._queue.marker(subscription_key, entry.story_id),
+                self._queue.marker(subscription_key, entry.key),
                 self._key(subscription_key),
                 self._due_key,
             ],
             args=[
                 MARKER_TTL_SECONDS,
-                entry.story_id,
+                entry.key,
                 entry.model_dump_json(),
                 time.time() + due_in,
                 subscription_key,
@@ -70,7 +70,7 @@ class PendingDigests:
         self, pipe: Pipeline, subscription_key: str, entry: PendingEntry, due_in: float
     ) -> None:
         """A later report of a story already told: one follow-up entry per story, not per report."""
-        pipe.hsetnx(self._key(subscription_key), entry.story_id, entry.model_dump_json())
+        pipe.hsetnx(self._key(subscription_key), entry.key, entry.model_dump_json())
         pipe.zadd(self._due_key, {subscription_key: time.time() + due_in}, nx=True)
 
     async def claim_due(self, lease: float, limit: int = 50) -> list[str]:
@@ -93,9 +93,9 @@ class PendingDigests:
         """Atomically: the digest's jobs are queued, its entries leave the pending set."""
         async with self._redis.pipeline(transaction=True) as pipe:
             for job in jobs:
-                self._queue.put(pipe, job, time.time() + self._queue.lease)
+                await self._queue.put(pipe, job, time.time())
             if sent:
-                pipe.hdel(self._key(subscription_key), *(e.story_id for e in sent))
+                pipe.hdel(self._key(subscription_key), *(e.key for e in sent))
             await self._reschedule(
                 keys=[self._key(subscription_key), self._due_key],
                 args=[time.time() + next_due_in, subscription_key],

@@ -1,25 +1,26 @@
-"""Deciding what a match becomes: an alert, a digest entry, a follow-up, or nothing.
+"""Carrying out the delivery plan in Redis: the router reads what the plan needs, asks
+:func:`plan_deliveries` what to do, and does it.
 
-Per (subscription, story) the first time decides: an immediate subscription under
-its rate limit gets delivery jobs, queued durably in the same Redis script that
-marks the pair as told; a digest subscription, or one over its rate limit, gets a
-pending digest entry. A later report of a story already told becomes one
-follow-up entry, when the subscription wants follow-ups.
+Reads: the markers of the subjects the matches touch, and the alert counts of the
+rate-limited subscriptions' current windows. Writes, in one pipeline: each first
+telling is claimed by a Redis script that marks the (subscription, subject) pair and
+queues its delivery jobs (or its digest entry) only if the pair was unmarked, so a
+replayed batch, another instance or a duplicate upstream tells no one twice; follow-up
+entries; and the rate windows' counts. Two instances racing may each send one alert
+over a rate limit: the count is read, then added to, not incremented per alert.
 """
 
 import time
 
 from redis.asyncio import Redis
 
-from newswatch.alerter.jobs import DeliveryJob, PendingEntry, alert_jobs
 from newswatch.alerter.pending import PendingDigests
+from newswatch.alerter.plan import DeliveryPlan, Match, PlanSettings, plan_deliveries, subjects
 from newswatch.alerter.queue import RetryQueue
 from newswatch.alerter.settings import AlerterSettings
-from newswatch.alerter.stories import Assignment
-from newswatch.shared.contracts import ClassifiedItem, DeliveryMode, Subscription, TagHit
+from newswatch.shared.contracts import DeliveryMode, Subscription
+from newswatch.shared.contracts.base import utc_now
 from newswatch.shared.observability import Counters
-
-Told = tuple[Subscription, ClassifiedItem, list[TagHit], Assignment]
 
 
 class Router:
@@ -36,77 +37,63 @@ class Router:
         self._queue = queue
         self._pending = pending
         self.counters = counters
+        self.plan_settings = PlanSettings(settings.followup_seconds, settings.retry_for_hours)
 
-    async def route(self, told: list[Told]) -> list[DeliveryJob]:
-        """Decide, per (subscription, story), between alert, digest entry, follow-up or nothing."""
-        if not told:
-            return []
-        first_of_pair: dict[tuple[str, str], Told] = {}
-        repeats: list[Told] = []
-        for entry in told:
-            pair = (entry[0].key, entry[3].story.id)
-            if pair in first_of_pair:
-                repeats.append(entry)  # a second report of the story in this very batch
-            else:
-                first_of_pair[pair] = entry
+    async def route(self, matches: list[Match]) -> int:
+        """Plan and carry out what the matches become; returns how many jobs were queued."""
+        if not matches:
+            return 0
+        pairs = subjects(matches)
         async with self._redis.pipeline(transaction=False) as pipe:
-            for sub_key, story_id in first_of_pair:
-                pipe.exists(self._queue.marker(sub_key, story_id))
+            for sub_key, subject in pairs:
+                pipe.exists(self._queue.marker(sub_key, subject))
             known = await pipe.execute()
-        fresh = [t for t, seen in zip(first_of_pair.values(), known, strict=True) if not seen]
-        repeats += [t for t, seen in zip(first_of_pair.values(), known, strict=True) if seen]
-        over_limit = await self._over_rate_limit([t[0] for t in fresh])
-        claimed_jobs: list[list[DeliveryJob]] = []
+        told = {pair for pair, seen in zip(pairs, known, strict=True) if seen}
+        plan = plan_deliveries(
+            matches,
+            told=told,
+            sent_in_window=await self._sent_in_window([m.subscription for m in matches]),
+            settings=self.plan_settings,
+            now=utc_now(),
+        )
+        return await self._execute(plan, {m.subscription.key: m.subscription for m in matches})
+
+    async def _execute(self, plan: DeliveryPlan, subs: dict[str, Subscription]) -> int:
         async with self._redis.pipeline(transaction=False) as pipe:
-            for (sub, item, hits, assignment), limited in zip(fresh, over_limit, strict=True):
-                entry = PendingEntry(
-                    story_id=assignment.story.id, update=False, item=item, hits=hits
+            for alert in plan.alerts:
+                await self._queue.claim_story(
+                    pipe, alert.subscription_key, alert.subject, alert.jobs
                 )
-                if sub.mode is DeliveryMode.DIGEST or limited:
-                    await self._pending.claim_story(pipe, sub.key, entry, self.pending_delay(sub))
-                    claimed_jobs.append([])
-                else:
-                    jobs = alert_jobs(sub, item, hits, assignment.story.model_copy(deep=True))
-                    await self._queue.claim_story(pipe, sub.key, assignment.story.id, jobs)
-                    claimed_jobs.append(jobs)
-            for sub, item, hits, assignment in repeats:
-                if assignment.is_new_report and sub.followups:
-                    entry = PendingEntry(
-                        story_id=assignment.story.id, update=True, item=item, hits=hits
-                    )
-                    self._pending.add_update(pipe, sub.key, entry, self.pending_delay(sub))
-                    self.counters.inc("followups_queued")
-            results = await pipe.execute()
-        claims = results[: len(fresh)]  # then come the follow-ups' replies
-        jobs = [j for won, js in zip(claims, claimed_jobs, strict=True) if won for j in js]
-        self.counters.inc("deliveries_queued", len(jobs))
-        return jobs
-
-    def pending_delay(self, sub: Subscription) -> float:
-        if sub.mode is DeliveryMode.DIGEST:
-            return sub.digest_minutes * 60.0
-        return self._settings.followup_seconds
-
-    async def _over_rate_limit(self, subs: list[Subscription]) -> list[bool]:
-        """For each new (subscription, story) in order: is it one alert too many?"""
-        over = [False] * len(subs)
-        limited = [
-            (n, s) for n, s in enumerate(subs) if s.rate_limit and s.mode is DeliveryMode.IMMEDIATE
-        ]
-        if not limited:
-            return over
-        now = time.time()
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for _, sub in limited:
-                assert sub.rate_limit
-                window = sub.rate_limit.per_minutes * 60
-                key = f"{self._settings.redis_prefix}:alerter:rate:{sub.key}:{int(now // window)}"
-                pipe.incr(key)
+            for told in plan.digest_entries:
+                await self._pending.claim_story(
+                    pipe, told.subscription_key, told.entry, told.due_in
+                )
+            for follow in plan.followups:
+                self._pending.add_update(pipe, follow.subscription_key, follow.entry, follow.due_in)
+            for sub_key, count in plan.alerts_counted.items():
+                key, window = self._rate_key(subs[sub_key])
+                pipe.incrby(key, count)
                 pipe.expire(key, window)
-            counts = (await pipe.execute())[::2]
-        for (n, sub), count in zip(limited, counts, strict=True):
-            assert sub.rate_limit
-            if count > sub.rate_limit.max_alerts:
-                over[n] = True
-                self.counters.inc("rate_limited")
-        return over
+            results = await pipe.execute()
+        claims = results[: len(plan.alerts)]
+        queued = sum(len(a.jobs) for won, a in zip(claims, plan.alerts, strict=True) if won)
+        self.counters.inc("deliveries_queued", queued)
+        self.counters.inc("followups_queued", len(plan.followups))
+        self.counters.inc("rate_limited", sum(1 for d in plan.digest_entries if d.rate_limited))
+        return queued
+
+    def _rate_key(self, sub: Subscription) -> tuple[str, int]:
+        assert sub.rate_limit
+        window = sub.rate_limit.per_minutes * 60
+        prefix = self._settings.redis_prefix
+        return f"{prefix}:alerter:rate:{sub.key}:{int(time.time() // window)}", window
+
+    async def _sent_in_window(self, subs: list[Subscription]) -> dict[str, int]:
+        limited = {
+            s.key: s for s in subs if s.rate_limit and s.mode is DeliveryMode.IMMEDIATE
+        }.values()
+        if not limited:
+            return {}
+        keys = [s.key for s in limited]
+        counts = await self._redis.mget([self._rate_key(s)[0] for s in limited])
+        return {k: int(c or 0) for k, c in zip(keys, counts, strict=True)}

@@ -1,13 +1,17 @@
-"""The alerter: classified items in, one alert per story per subscriber out.
+"""The alerter: classified items in, one alert per story (and per tag new to it) out.
 
 Three loops share one process. The consumer groups each tagged item into a
-story, matches it against the subscriptions, and for every subscription told
-about a story for the first time queues delivery jobs (or a digest entry) in
-Redis, commits the offsets and attempts the jobs in the background; a crash
-before the commit replays the batch and the per-story markers keep it from
-alerting twice, a crash after it leaves the jobs for the retry loop. The retry loop
-attempts queued jobs whose time has come; the digest loop sends digests and
-follow-ups when they fall due.
+story, matches it against the subscriptions and has the router carry out the
+delivery plan: delivery jobs (or digest entries) queued in Redis under per-subject
+markers; then it commits the offsets. A crash before the commit replays the batch
+and the markers keep it from telling anyone twice. The dispatcher claims queued
+jobs (first attempts and retries alike) and records each outcome as it comes; the
+digest loop sends digests and follow-ups when they fall due.
+
+A record the alerter cannot read is dead-lettered at once; a batch that keeps
+failing for any other reason than Redis or Kafka being unreachable is retried
+record by record after ``record_max_tries`` tries, and a record that still fails
+is dead-lettered and skipped, so no record can hold up its partition.
 """
 
 import asyncio
@@ -19,30 +23,24 @@ from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
-from redis.asyncio import Redis
 
-from newswatch.alerter.channels import Channel
 from newswatch.alerter.dispatch import Dispatcher
-from newswatch.alerter.jobs import digest_jobs
-from newswatch.alerter.ledger import DeliveryLedger
+from newswatch.alerter.jobs import DeliveryJob, digest_jobs, give_up_at
 from newswatch.alerter.matching import SubscriptionIndex
-from newswatch.alerter.pending import PendingDigests
-from newswatch.alerter.queue import RetryQueue
-from newswatch.alerter.routing import Router, Told
+from newswatch.alerter.plan import Match, pending_delay
+from newswatch.alerter.routing import Router
 from newswatch.alerter.settings import AlerterSettings
+from newswatch.alerter.stores import AlerterStores
 from newswatch.alerter.stories import StoryBook
-from newswatch.alerter.story_store import StoryStore
-from newswatch.alerter.subscriptions import SubscriptionStore
-from newswatch.shared.contracts import (
-    ClassifiedItem,
-    DeadLetter,
-    Subscription,
-)
+from newswatch.alerter.transient import is_transient
+from newswatch.shared.contracts import ClassifiedItem, Story, Subscription
+from newswatch.shared.contracts.base import utc_now
+from newswatch.shared.dead_letters import build_dead_letter
 from newswatch.shared.observability import Counters
 
 log = logging.getLogger("newswatch.alerter")
 
-MAX_BATCHES_ATTEMPTING = 20  # back-pressure: stop consuming while this many are attempted
+Batch = dict[TopicPartition, list[ConsumerRecord]]
 
 
 class Alerter:
@@ -51,31 +49,31 @@ class Alerter:
         settings: AlerterSettings,
         consumer: AIOKafkaConsumer,
         producer: AIOKafkaProducer,
-        redis: Redis,
-        channels: dict[str, Channel],
-        counters: Counters | None = None,
+        stores: AlerterStores,
+        router: Router,
+        dispatcher: Dispatcher,
+        counters: Counters,
     ) -> None:
-        prefix = settings.redis_prefix
         self._settings = settings
         self._consumer = consumer
         self._producer = producer
-        self._redis = redis
-        self.counters = counters or Counters()
-        self.store = SubscriptionStore(redis, prefix)
-        self.ledger = DeliveryLedger(redis, prefix)
-        self.queue = RetryQueue(redis, prefix, settings.retry_lease_seconds)
-        self.pending = PendingDigests(redis, prefix, self.queue)
-        self.stories = StoryStore(redis, prefix)
+        self.counters = counters
+        self.stores = stores
+        self.store = stores.subscriptions
+        self.ledger = stores.ledger
+        self.queue = stores.queue
+        self.pending = stores.pending
+        self.stories = stores.stories
+        self.failed = stores.failed
         self.book = StoryBook(window=timedelta(minutes=settings.story_window_minutes))
-        self.router = Router(settings, redis, self.queue, self.pending, self.counters)
-        self.dispatcher = Dispatcher(
-            settings, redis, producer, channels, self.ledger, self.queue, self.counters
-        )
+        self.router = router
+        self.dispatcher = dispatcher
+        dispatcher.wanted = self._wanted
         self._index = SubscriptionIndex()
         self._subs: dict[str, Subscription] = {}
         self._index_version = -1
-        self._attempting: set[asyncio.Task[None]] = set()
         self._checked_at = 0.0
+        self._failures = 0  # consecutive failed tries of the batch at the committed offsets
 
     @property
     def subscription_count(self) -> int:
@@ -98,6 +96,12 @@ class Alerter:
             gc.freeze()
             log.info("alerter: %d active subscription(s) loaded", self._index.size)
 
+    async def _wanted(self, job: DeliveryJob) -> bool:
+        if job.subscription_key not in self._subs:
+            # Perhaps made by another instance for a subscription this one has not seen yet.
+            await self.refresh_subscriptions(force=True)
+        return job.subscription_key in self._subs
+
     async def load_stories(self) -> None:
         await self.stories.mark_changes_seen()
         for story, signature in await self.stories.recent(2 * self.book.window.total_seconds()):
@@ -107,17 +111,9 @@ class Alerter:
     async def run(self) -> None:
         await self.refresh_subscriptions(force=True)
         await self.load_stories()
-        try:
-            await asyncio.gather(
-                self._consume(),
-                self._every(0.5, self.retry_due),
-                self._every(1.0, self.flush_digests),
-            )
-        finally:
-            # Attempts cut short stay in the retry queue: the next alerter makes them.
-            for task in self._attempting:
-                task.cancel()
-            await asyncio.gather(*self._attempting, return_exceptions=True)
+        await asyncio.gather(
+            self._consume(), self.dispatcher.run(), self._every(1.0, self.flush_digests)
+        )
 
     async def _every(self, seconds: float, step: Callable[[], Awaitable[int]]) -> None:
         while True:
@@ -137,34 +133,79 @@ class Alerter:
             batch = await self._consumer.getmany(timeout_ms=500, max_records=500)
             try:
                 await self.refresh_subscriptions()
-                if batch:
+                if batch and self._failures >= self._settings.record_max_tries:
+                    await self._one_by_one(batch)
+                elif batch:
                     await self.process(batch)
                     await self._consumer.commit(
                         {tp: records[-1].offset + 1 for tp, records in batch.items()}
                     )
+                self._failures = 0
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                # Redis or Kafka trouble mid-batch: rewind to the last commit and try again.
+            except Exception as exc:
+                # Redis or Kafka unreachable is no record's fault: retry as long as it takes.
+                if not is_transient(exc):
+                    self._failures += 1
                 self.counters.inc("batch_retried")
                 log.exception("alerter: batch failed; replaying from the last committed offsets")
                 await asyncio.sleep(2.0)
                 for tp in batch:
                     await self._consumer.seek_to_committed(tp)
 
-    async def process(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+    async def _one_by_one(self, batch: Batch) -> None:
+        """Find the records at fault: each gets ``record_max_tries`` tries on its own, then is
+        dead-lettered and skipped. Redis or Kafka unreachable ends the round (raised)."""
+        tries = self._settings.record_max_tries
+        for tp, records in batch.items():
+            for record in records:
+                for attempt in range(1, tries + 1):
+                    try:
+                        await self.process({tp: [record]})
+                        break
+                    except Exception as exc:
+                        if is_transient(exc):
+                            raise
+                        if attempt == tries:
+                            log.exception("alerter: skipping %s[%d]@%d", *_where(record))
+                            await self._skip(record, exc)
+                await self._consumer.commit({tp: record.offset + 1})
+
+    async def _skip(self, record: ConsumerRecord, exc: Exception) -> None:
+        try:
+            await self._dead_letter(
+                record, "unprocessable_record", f"{type(exc).__name__}: {exc}"[:2000]
+            )
+        except Exception as failed:
+            if is_transient(failed):
+                raise
+            # Even the dead letter cannot be sent: skip the record all the same, loudly.
+            self.counters.inc("dead_letter_failed")
+            log.critical("alerter: %s[%d]@%d skipped without a dead letter", *_where(record))
+
+    async def process(self, batch: Batch) -> None:
         items = [
             item
             for records in batch.values()
             for record in records
             if (item := await self._read(record))
         ]
-        told: list[Told] = []
+        matches, stories_out = await self._assign(items)
+        for story in stories_out:
+            await self._producer.send(
+                self._settings.topics.stories, story.to_json_bytes(), key=story.id.encode()
+            )
+        if await self.router.route(matches):
+            self.dispatcher.wake()
+
+    async def _assign(self, items: list[ClassifiedItem]) -> tuple[list[Match], list[Story]]:
+        """Each tagged item to its story (under the shared lock), and who wants it."""
+        matches: list[Match] = []
         stories_out = []
         async with self.stories.assignment_lock():
             for story, signature in await self.stories.changed_elsewhere():
                 self.book.remember(story, signature)
-            story_pipe = self._redis.pipeline(transaction=False)
+            story_pipe = self.stories.pipeline()
             for item in items:
                 if not item.tags:
                     continue
@@ -176,36 +217,14 @@ class Alerter:
                     self.counters.inc(
                         "stories_new" if assignment.is_new_story else "reports_folded"
                     )
-                told += [(sub, item, hits, assignment) for sub, hits in self._index.match(item)]
+                matches += [
+                    Match(sub, item, hits, assignment) for sub, hits in self._index.match(item)
+                ]
             await story_pipe.execute()
-        for story in stories_out:
-            await self._producer.send(
-                self._settings.topics.stories, story.to_json_bytes(), key=story.id.encode()
-            )
-        jobs = await self.router.route(told)
-        # The jobs are safe in the retry queue now, so the offsets may be committed while
-        # they are attempted: a receiver that hangs until its timeout holds up no one else.
-        if jobs:
-            task = asyncio.create_task(self.dispatcher.execute(jobs))
-            self._attempting.add(task)
-            task.add_done_callback(self._attempted)
-        while len(self._attempting) > MAX_BATCHES_ATTEMPTING:
-            await asyncio.wait(self._attempting, return_when=asyncio.FIRST_COMPLETED)
-
-    def _attempted(self, task: asyncio.Task[None]) -> None:
-        self._attempting.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # Outcomes not yet written leave their jobs queued: retried when the lease ends.
-            self.counters.inc("attempt_batches_failed")
-            log.error("alerter: recording delivery outcomes failed", exc_info=task.exception())
-
-    async def retry_due(self) -> int:
-        return await self.dispatcher.retry_due(
-            wanted=lambda job: job.subscription_key in self._subs
-        )
+        return matches, stories_out
 
     async def flush_digests(self) -> int:
-        """Send the digests and follow-ups that are due; returns how many subscriptions flushed."""
+        """Queue the digests and follow-ups that are due; returns how many subscriptions flushed."""
         due = await self.pending.claim_due(lease=self._settings.retry_lease_seconds)
         for sub_key in due:
             sub = self._subs.get(sub_key)
@@ -214,9 +233,11 @@ class Alerter:
                 continue
             entries = await self.pending.entries(sub_key)
             stories = await self.stories.get_many([e.story_id for e in entries])
-            jobs = digest_jobs(sub, entries, stories) if entries else []
-            await self.pending.flush(sub_key, entries, jobs, self.router.pending_delay(sub))
-            await self.dispatcher.execute(jobs)
+            deadline = give_up_at(sub, self._settings.retry_for_hours, utc_now())
+            jobs = digest_jobs(sub, entries, stories, deadline) if entries else []
+            delay = pending_delay(sub, self._settings.followup_seconds)
+            await self.pending.flush(sub_key, entries, jobs, delay)
+            self.dispatcher.wake()
             self.counters.inc("digests_sent", len(jobs))
         return len(due)
 
@@ -224,29 +245,29 @@ class Alerter:
         try:
             return ClassifiedItem.model_validate_json(record.value or b"")
         except ValidationError as exc:
-            await self._dead_letter_message(record, exc)
+            first = exc.errors()[0]
+            reason = f"{'.'.join(map(str, first['loc'])) or 'message'}: {first['msg']}"
+            await self._dead_letter(record, "invalid_classified_item", reason)
             return None
 
-    async def _dead_letter_message(self, record: ConsumerRecord, exc: ValidationError) -> None:
-        self.counters.inc("dead_lettered.invalid_classified_item")
-        first = exc.errors()[0]
-        letter = DeadLetter(
+    async def _dead_letter(self, record: ConsumerRecord, kind: str, reason: str) -> None:
+        """Size-safe: a 900 KB record makes a dead letter of a few dozen KB, never too big."""
+        self.counters.inc(f"dead_lettered.{kind}")
+        letter = build_dead_letter(
             service="alerter",
+            error_kind=kind,
+            error=reason,
+            payload=record.value,
             source_topic=record.topic,
             partition=record.partition,
             offset=record.offset,
-            key=record.key.decode("utf-8", "replace") if record.key else None,
-            error_kind="invalid_classified_item",
-            error=f"{'.'.join(map(str, first['loc'])) or 'message'}: {first['msg']}",
-            payload=(record.value or b"").decode("utf-8", "replace"),
+            key=record.key,
         )
-        log.warning(
-            "dead-lettering %s[%d]@%d: %s",
-            record.topic,
-            record.partition,
-            record.offset,
-            letter.error,
-        )
+        log.warning("dead-lettering %s[%d]@%d: %s", *_where(record), letter.error)
         await self._producer.send_and_wait(
             self._settings.topics.dead_letter("classified"), letter.to_json_bytes(), key=record.key
         )
+
+
+def _where(record: ConsumerRecord) -> tuple[str, int, int]:
+    return record.topic, record.partition, record.offset

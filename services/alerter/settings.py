@@ -10,11 +10,39 @@ class AlerterSettings(CommonSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSWATCH_ALERTER_", extra="ignore")
 
     group_id: str = Field(default="", description="Consumer group; '<prefix>-alerter' when unset.")
-    max_attempts: int = Field(
-        default=8, ge=1, description="Delivery attempts before dead-lettering."
+    retry_for_hours: float = Field(
+        default=24.0,
+        gt=0.0,
+        le=24 * 14,
+        description="How long a delivery is retried before it counts as failed (a subscription's "
+        "own retry_for_hours wins); a receiver down for less than this loses nothing.",
     )
-    backoff_base_seconds: float = Field(default=2.0, ge=0.0)
-    backoff_max_seconds: float = Field(default=300.0, ge=0.0)
+    max_attempts: int = Field(
+        default=0,
+        ge=0,
+        description="Attempts before a delivery counts as failed; 0: no limit, the retry window "
+        "(retry_for_hours) alone decides.",
+    )
+    backoff_base_seconds: float = Field(
+        default=2.0, ge=0.0, description="The first retry waits up to this; doubles each time."
+    )
+    backoff_max_seconds: float = Field(
+        default=600.0,
+        ge=0.0,
+        description="Longest wait between attempts (full jitter below it; a longer Retry-After "
+        "wins).",
+    )
+    dead_letter_deliveries: bool = Field(
+        default=True,
+        description="Also publish finally failed deliveries on the dead-letter topic. Either way "
+        "they are kept in Redis for `newswatch deliveries retry`.",
+    )
+    record_max_tries: int = Field(
+        default=3,
+        ge=1,
+        description="A classified record the alerter fails to process this many times is "
+        "dead-lettered and skipped, so it cannot hold up its partition.",
+    )
     retry_lease_seconds: float = Field(
         default=60.0,
         gt=0.0,

@@ -195,6 +195,7 @@ class Assignment:
     story: Story
     is_new_story: bool
     is_new_report: bool  # False for a revision of a report already folded in
+    new_tags: frozenset[str] = frozenset()  # tags this report brought to the story (all, if new)
 
 
 @dataclass
@@ -245,7 +246,8 @@ class StoryBook:
                 latest_item_id=news.id,
             )
             self.remember(story, signature)
-            return Assignment(story, True, True)
+            return Assignment(story, True, True, frozenset(signature.tags))
+        new_tags = frozenset(signature.tags - best.signature.tags)
         best.signature.absorb(signature)
         story = best.story
         story.tags = sorted(set(story.tags) | signature.tags)
@@ -259,7 +261,7 @@ class StoryBook:
             story.sources.append(news.source)
         self._post(story.id, signature)
         self._story_of_item[news.id] = story.id
-        return Assignment(story, False, True)
+        return Assignment(story, False, True, new_tags)
 
     def remember(self, story: Story, signature: Signature) -> None:
         """Open a story: a new one, or one reloaded after a restart."""

@@ -33,6 +33,10 @@ class StoryStore:
         self._origin = uuid.uuid4().hex[:12]
         self._seen_change = "0-0"
 
+    def pipeline(self) -> Pipeline:
+        """For :meth:`save`: the caller executes it."""
+        return self._redis.pipeline(transaction=False)
+
     def assignment_lock(self) -> AbstractAsyncContextManager[object]:
         return self._redis.lock(f"{self._prefix}:story_lock", timeout=30, blocking_timeout=30)
 

@@ -91,6 +91,13 @@ class Subscription(Contract):
         default=True,
         description="Send later reports of an alerted story as an 'also reported by' follow-up.",
     )
+    retry_for_hours: float | None = Field(
+        default=None,
+        gt=0,
+        le=24 * 14,
+        description="How long a failing delivery is retried before it counts as failed; unset: "
+        "the alerter's NEWSWATCH_ALERTER_RETRY_FOR_HOURS (24).",
+    )
     channels: list[ChannelTarget] = Field(min_length=1, max_length=20)
     enabled: bool = True
     created_at: UtcDatetime = Field(default_factory=utc_now)

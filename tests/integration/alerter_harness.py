@@ -5,55 +5,30 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 
-from aiokafka import AIOKafkaConsumer
 from slack_sdk.models.blocks import Block
 
-from newswatch.alerter.addresses import AddressPolicy
-from newswatch.alerter.channels import build_channels
-from newswatch.alerter.channels.http import Poster, build_session
+from newswatch.alerter.bootstrap import running_alerter
 from newswatch.alerter.channels.webhook import verify
-from newswatch.alerter.main import alerter_topics
-from newswatch.alerter.service import Alerter
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.demo.receivers import HttpServer, Request, Response, SmtpSink
 from newswatch.shared.contracts import ClassifiedItem, Subscription
-from newswatch.shared.kafka import create_producer, ensure_topics
-from newswatch.shared.redis import create_redis
+from newswatch.shared.kafka import create_producer
 
 SECRET = "hook-secret"
 
 
 class RunningAlerter:
-    """An Alerter with real adapters, run in the background as the service runs it."""
+    """An Alerter built by the composition root, run in the background as the service runs it."""
 
     def __init__(self, settings: AlerterSettings) -> None:
         self.settings = settings
+        self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> "RunningAlerter":
-        s = self.settings
-        await ensure_topics(s, alerter_topics(s))
-        self.redis = create_redis(s)
-        self.producer = create_producer(s, "test-alerter")
-        self.consumer = AIOKafkaConsumer(
-            s.topics.classified,
-            bootstrap_servers=s.kafka_bootstrap_servers,
-            group_id=s.consumer_group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-        )
-        await self.producer.start()
-        await self.consumer.start()
-        policy = AddressPolicy.from_setting(s.allowed_networks)
-        self.session = build_session(
-            policy, timeout=s.http_timeout_seconds, connections=20, user_agent="test"
-        )
-        self.alerter = Alerter(
-            s,
-            self.consumer,
-            self.producer,
-            self.redis,
-            build_channels(s, Poster(self.session, policy)),
+        self.alerter = await self._stack.enter_async_context(
+            running_alerter(self.settings, "test-alerter")
         )
         self.task: asyncio.Task | None = None
         return self
@@ -70,10 +45,7 @@ class RunningAlerter:
         if self.task:
             self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)
-        await self.consumer.stop()
-        await self.producer.stop()
-        await self.session.close()
-        await self.redis.aclose()
+        await self._stack.aclose()
 
 
 async def publish(

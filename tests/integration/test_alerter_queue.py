@@ -50,7 +50,7 @@ async def test_due_jobs_go_to_one_claimer_and_come_back_when_the_lease_runs_out(
     queue = RetryQueue(redis, prefix, lease_seconds=1.0)
     async with redis.pipeline(transaction=True) as pipe:
         for job in batch:
-            queue.put(pipe, job, due=0)
+            await queue.put(pipe, job, due=0)
         await pipe.execute()
     first, second = await asyncio.gather(queue.claim_due(limit=25), queue.claim_due(limit=25))
     assert {j.id for j in first}.isdisjoint(j.id for j in second)

@@ -1,7 +1,7 @@
-"""Delivery channels: one module each, registered here by name.
+"""Delivery channels: one module each, listed once here.
 
-To add a channel: write a module with a :class:`Channel` subclass, add it to
-``CHANNEL_TYPES`` and construct it in :func:`build_channels`.
+To add a channel: write a module with a :class:`Channel` subclass that says how it is
+built (``from_settings``), and add the class to ``CHANNELS``.
 """
 
 from newswatch.alerter.addresses import AddressPolicy
@@ -15,9 +15,14 @@ from newswatch.alerter.channels.webhook import WebhookChannel
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.shared.contracts import ChannelTarget
 
-CHANNEL_TYPES: dict[str, type[Channel]] = {
-    c.kind: c for c in (ConsoleChannel, SlackChannel, EmailChannel, WebhookChannel, AppriseChannel)
-}
+CHANNELS: tuple[type[Channel], ...] = (
+    ConsoleChannel,
+    SlackChannel,
+    EmailChannel,
+    WebhookChannel,
+    AppriseChannel,
+)
+CHANNEL_TYPES: dict[str, type[Channel]] = {c.kind: c for c in CHANNELS}
 
 
 def validate_target(target: ChannelTarget, policy: AddressPolicy) -> None:
@@ -31,22 +36,14 @@ def validate_target(target: ChannelTarget, policy: AddressPolicy) -> None:
 
 
 def build_channels(settings: AlerterSettings, poster: Poster) -> dict[str, Channel]:
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    return {
-        "console": ConsoleChannel(),
-        "slack": SlackChannel(poster),
-        "webhook": WebhookChannel(poster),
-        "apprise": AppriseChannel(poster.policy),
-        "email": EmailChannel(
-            settings.smtp_host,
-            settings.smtp_port,
-            settings.smtp_from,
-            starttls=settings.smtp_starttls,
-            username=settings.smtp_username,
-            password=password,
-            timeout=settings.smtp_timeout_seconds,
-        ),
-    }
+    return {c.kind: c.from_settings(settings, poster) for c in CHANNELS}
 
 
-__all__ = ["CHANNEL_TYPES", "Channel", "DeliveryError", "build_channels", "validate_target"]
+__all__ = [
+    "CHANNELS",
+    "CHANNEL_TYPES",
+    "Channel",
+    "DeliveryError",
+    "build_channels",
+    "validate_target",
+]

@@ -1,6 +1,7 @@
 """The one interface every delivery channel implements.
 
-A channel module declares its ``kind`` (the name subscriptions use), checks a
+A channel module declares its ``kind`` (the name subscriptions use), how it is
+built from the alerter's settings (``from_settings``), checks a
 target when a subscription is saved, masks secrets for logs, and sends a notice
 (an :class:`Alert` about one story, or a :class:`Digest`). ``send`` returns on
 success and raises :class:`DeliveryError` otherwise, saying whether a retry
@@ -8,12 +9,16 @@ could help and how long the receiver asked us to wait.
 """
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 from urllib.parse import urlsplit
 
 from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.alert import Notice
 from newswatch.shared.contracts import ChannelTarget
+
+if TYPE_CHECKING:
+    from newswatch.alerter.channels.http import Poster
+    from newswatch.alerter.settings import AlerterSettings
 
 
 class DeliveryError(Exception):
@@ -33,6 +38,13 @@ class DeliveryError(Exception):
 
 class Channel(ABC):
     kind: ClassVar[str]
+
+    @classmethod
+    def from_settings(cls, settings: "AlerterSettings", poster: "Poster") -> Self:
+        """Build the channel for a running alerter: from its settings and the shared HTTP
+        poster (``poster.policy`` is the address policy). Each channel says what it needs;
+        this default suits a channel that needs only the address policy (Apprise)."""
+        return cls(poster.policy)  # type: ignore[call-arg]
 
     @classmethod  # noqa: B027 - an optional hook: most channels accept any target
     def validate_target(cls, target: ChannelTarget, policy: AddressPolicy) -> None:

@@ -5,11 +5,17 @@ from typing import ClassVar, TextIO
 
 from newswatch.alerter.alert import Notice, render_text
 from newswatch.alerter.channels.base import Channel
+from newswatch.alerter.channels.http import Poster
+from newswatch.alerter.settings import AlerterSettings
 from newswatch.shared.contracts import ChannelTarget
 
 
 class ConsoleChannel(Channel):
     kind: ClassVar[str] = "console"
+
+    @classmethod
+    def from_settings(cls, settings: AlerterSettings, poster: Poster) -> "ConsoleChannel":
+        return cls()
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stdout

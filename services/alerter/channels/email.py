@@ -11,6 +11,8 @@ from typing import ClassVar
 from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.alert import Alert, Digest, Notice, render_text
 from newswatch.alerter.channels.base import Channel, DeliveryError
+from newswatch.alerter.channels.http import Poster
+from newswatch.alerter.settings import AlerterSettings
 from newswatch.shared.contracts import ChannelTarget
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -18,6 +20,19 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 class EmailChannel(Channel):
     kind: ClassVar[str] = "email"
+
+    @classmethod
+    def from_settings(cls, settings: AlerterSettings, poster: Poster) -> "EmailChannel":
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        return cls(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_from,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=password,
+            timeout=settings.smtp_timeout_seconds,
+        )
 
     def __init__(
         self,

@@ -8,7 +8,8 @@ import json
 from typing import Any, ClassVar
 
 from newswatch.alerter.alert import Alert, Digest, Notice
-from newswatch.alerter.channels.http import HttpChannel
+from newswatch.alerter.channels.http import HttpChannel, Poster
+from newswatch.alerter.settings import AlerterSettings
 from newswatch.shared.contracts import ChannelTarget
 
 # Slack's documented limits: header text 150 chars, section text 3000, 50 blocks a message.
@@ -19,6 +20,10 @@ _DIGEST_ENTRIES_MAX = 45
 
 class SlackChannel(HttpChannel):
     kind: ClassVar[str] = "slack"
+
+    @classmethod
+    def from_settings(cls, settings: AlerterSettings, poster: Poster) -> "SlackChannel":
+        return cls(poster)
 
     async def send(self, notice: Notice, target: ChannelTarget) -> None:
         message = slack_message(notice) if isinstance(notice, Alert) else slack_digest(notice)

@@ -11,12 +11,17 @@ import time
 from typing import Any, ClassVar
 
 from newswatch.alerter.alert import Alert, Digest, Notice
-from newswatch.alerter.channels.http import HttpChannel
+from newswatch.alerter.channels.http import HttpChannel, Poster
+from newswatch.alerter.settings import AlerterSettings
 from newswatch.shared.contracts import SCHEMA_VERSION, ChannelTarget
 
 
 class WebhookChannel(HttpChannel):
     kind: ClassVar[str] = "webhook"
+
+    @classmethod
+    def from_settings(cls, settings: AlerterSettings, poster: Poster) -> "WebhookChannel":
+        return cls(poster)
 
     async def send(self, notice: Notice, target: ChannelTarget) -> None:
         payload = webhook_payload(notice) if isinstance(notice, Alert) else digest_payload(notice)

@@ -1,0 +1,104 @@
+"""Deliveries that failed finally, kept in Redis so an operator can list and replay them.
+
+A delivery fails finally when its receiver refuses it for good (a 404, a refused
+address) or keeps failing for its whole retry window. Its job is kept here with the
+time it failed; ``newswatch deliveries retry`` (and the API, through
+:meth:`FailedDeliveries.failed_deliveries`) selects them by team, subscription,
+channel and time, and a replay queues them again with a fresh retry window, at the
+end of their lanes. A replayed delivery that succeeds leaves this store.
+
+Keys (``{prefix}:alerter:...``): ``failed`` sorted set id -> when it failed (epoch
+seconds); ``failed_jobs`` hash id -> DeliveryJob JSON.
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
+
+from newswatch.alerter.jobs import DeliveryJob
+from newswatch.alerter.ledger import DeliveryLedger
+from newswatch.alerter.queue import RetryQueue
+from newswatch.shared.contracts import Delivery, DeliveryStatus
+from newswatch.shared.contracts.base import utc_now
+
+
+@dataclass(frozen=True, slots=True)
+class FailedFilter:
+    """Which failed deliveries: every field given must match; times bound when they failed."""
+
+    team: str | None = None
+    subscription_id: str | None = None
+    channel: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def admits(self, delivery: Delivery) -> bool:
+        return (
+            (self.team is None or delivery.team == self.team)
+            and (self.subscription_id is None or delivery.subscription_id == self.subscription_id)
+            and (self.channel is None or delivery.channel == self.channel)
+        )
+
+
+class FailedDeliveries:
+    def __init__(self, redis: Redis, prefix: str, ledger: DeliveryLedger) -> None:
+        self._redis = redis
+        self._index = f"{prefix}:alerter:failed"
+        self._jobs = f"{prefix}:alerter:failed_jobs"
+        self._ledger = ledger
+
+    def record(self, pipe: Pipeline, job: DeliveryJob) -> None:
+        """On ``pipe``, in the transaction that records the failure."""
+        pipe.hset(self._jobs, job.id, job.model_dump_json())
+        pipe.zadd(self._index, {job.id: time.time()})
+
+    def forget(self, pipe: Pipeline, job_id: str) -> None:
+        """A replayed delivery got through."""
+        pipe.hdel(self._jobs, job_id)
+        pipe.zrem(self._index, job_id)
+
+    async def failed_deliveries(
+        self, which: FailedFilter = FailedFilter(), limit: int = 100
+    ) -> list[Delivery]:
+        """The failed deliveries' records, newest first (what the API lists)."""
+        low = which.since.timestamp() if which.since else "-inf"
+        high = which.until.timestamp() if which.until else "+inf"
+        found: list[Delivery] = []
+        start = 0
+        while len(found) < limit:
+            ids = await self._redis.zrevrangebyscore(self._index, high, low, start=start, num=500)
+            if not ids:
+                break
+            start += len(ids)
+            for delivery_id in ids:
+                delivery = await self._ledger.get(delivery_id.decode())
+                if delivery is not None and which.admits(delivery):
+                    found.append(delivery)
+        return found[:limit]
+
+    async def replay(
+        self, queue: RetryQueue, which: FailedFilter, retry_for_hours: float, limit: int = 10_000
+    ) -> list[Delivery]:
+        """Queue the selected failed deliveries again, each retried for ``retry_for_hours``."""
+        chosen = await self.failed_deliveries(which, limit)
+        if not chosen:
+            return []
+        raw_jobs = await self._redis.hmget(self._jobs, [d.id for d in chosen])
+        replayed = []
+        now = utc_now()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for delivery, raw in zip(chosen, raw_jobs, strict=True):
+                if raw is None:
+                    continue
+                job = DeliveryJob.model_validate_json(raw)
+                job.give_up_at = now + timedelta(hours=retry_for_hours)
+                await queue.put(pipe, job, time.time())
+                self.forget(pipe, job.id)
+                again = delivery.model_copy(update={"status": DeliveryStatus.RETRYING})
+                self._ledger.record(pipe, again, first=False)
+                replayed.append(again)
+            await pipe.execute()
+        return replayed
