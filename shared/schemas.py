@@ -14,6 +14,7 @@ from newswatch.shared.contracts import (
     ClassifiedItem,
     DeadLetter,
     Delivery,
+    Feedback,
     NewsItem,
     Story,
     Subscription,
@@ -29,6 +30,7 @@ CONTRACTS: dict[str, type[BaseModel]] = {
     "dead_letter": DeadLetter,
     "subscription": Subscription,
     "story": Story,
+    "feedback": Feedback,
 }
 
 

@@ -8,6 +8,7 @@ topics while old consumers keep reading the old ones::
     {prefix}.classified.{tag}.v1       ClassifiedItem    one topic per tag
     {prefix}.stories.v1                Story             alerter: reports grouped into stories
     {prefix}.deliveries.v1             Delivery          alerter -> audit, others
+    {prefix}.feedback.v1               Feedback          officers' feedback (api, cli) -> training
     {prefix}.deadletter.{stage}.v1     DeadLetter        messages a stage could not process
 """
 
@@ -42,6 +43,10 @@ class Topics:
     def deliveries(self) -> str:
         return self._name("deliveries")
 
+    @property
+    def feedback(self) -> str:
+        return self._name("feedback")
+
     def tag(self, tag: str) -> str:
         if not TAG_NAME.match(tag):
             raise ValueError(f"tag name {tag!r} must match {TAG_NAME.pattern}")
@@ -57,6 +62,7 @@ class Topics:
             self.classified,
             self.stories,
             self.deliveries,
+            self.feedback,
             *(self.tag(t) for t in tags),
             *(self.dead_letter(stage) for stage in ("items", "classified", "deliveries")),
         ]

@@ -21,6 +21,12 @@ from newswatch.shared.contracts.classified import (
 )
 from newswatch.shared.contracts.dead_letter import DeadLetter
 from newswatch.shared.contracts.deliveries import Delivery, DeliveryAttempt, DeliveryStatus
+from newswatch.shared.contracts.feedback import (
+    Feedback,
+    FeedbackKind,
+    FeedbackStatus,
+    ItemSnapshot,
+)
 from newswatch.shared.contracts.news import NewsItem
 from newswatch.shared.contracts.stories import Story
 from newswatch.shared.contracts.subscriptions import (
@@ -44,6 +50,10 @@ __all__ = [
     "DeliveryStatus",
     "Evidence",
     "Facts",
+    "Feedback",
+    "FeedbackKind",
+    "FeedbackStatus",
+    "ItemSnapshot",
     "MoneyAmount",
     "NewsItem",
     "Place",

@@ -35,6 +35,7 @@ def test_committed_json_schemas_match_the_models():
         "classified_item.v1.json",
         "dead_letter.v1.json",
         "delivery.v1.json",
+        "feedback.v1.json",
         "news_item.v1.json",
         "story.v1.json",
         "subscription.v1.json",
@@ -46,5 +47,7 @@ def test_topic_names_carry_the_major_version_and_refuse_odd_tags():
     assert topics.items == "newswatch.items.v1"
     assert topics.tag("arms_approval") == "newswatch.classified.arms_approval.v1"
     assert topics.dead_letter("items") == "newswatch.deadletter.items.v1"
+    assert topics.feedback == "newswatch.feedback.v1"
+    assert topics.feedback in topics.pipeline([])
     with pytest.raises(ValueError):
         topics.tag("Strike!")
