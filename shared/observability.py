@@ -4,6 +4,11 @@ import logging
 import sys
 from collections import Counter
 
+from newswatch.shared.log_limits import RepeatFilter, install
+
+# One per process, so repeats are counted across every handler it is attached to.
+_REPEATS = RepeatFilter()
+
 
 def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(
@@ -15,6 +20,8 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("aiokafka").setLevel(
         max(logging.WARNING, logging.getLevelName(level.upper()))
     )
+    # During a Kafka outage aiokafka and faust repeat themselves dozens of times a second.
+    install(logging.getLogger().handlers, _REPEATS)
 
 
 class Counters:

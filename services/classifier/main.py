@@ -25,5 +25,13 @@ def main(settings: ClassifierSettings | None = None) -> None:
     log.info("classifier %s: tags %s", classifier.version, ", ".join(classifier.tags))
     asyncio.run(ensure_topics(settings, settings.topics.pipeline(classifier.tags)))
     app = create_app(settings, classifier)
-    worker = Worker(app, loglevel=settings.log_level.lower(), quiet=True, redirect_stdouts=False)
+    # Logging stays as configure_logging set it (format, and the filter that collapses
+    # aiokafka's repeats during a Kafka outage); faust would replace the root handlers.
+    worker = Worker(
+        app,
+        loglevel=settings.log_level.lower(),
+        quiet=True,
+        redirect_stdouts=False,
+        override_logging=False,
+    )
     worker.execute_from_commandline()

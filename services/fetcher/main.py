@@ -19,6 +19,7 @@ from newswatch.fetcher.settings import FetcherSettings
 from newswatch.fetcher.state import FetcherState
 from newswatch.shared.kafka import create_producer, ensure_topics, start_with_retry
 from newswatch.shared.lifecycle import run_service
+from newswatch.shared.outage import Backoff
 from newswatch.shared.redis import create_redis
 
 log = logging.getLogger("newswatch.fetcher")
@@ -49,6 +50,7 @@ def build_fetcher(
         total_timeout=settings.total_timeout_seconds,
         max_redirects=settings.max_redirects,
         refresh_seconds=settings.registry_refresh_seconds,
+        dependency_backoff=Backoff(cap=settings.dependency_backoff_max_seconds),
         leases=LeaseManager(
             redis, settings.redis_prefix, _instance_id(), settings.lease_ttl_seconds
         )

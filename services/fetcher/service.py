@@ -1,15 +1,17 @@
-"""The fetcher's loop: each feed polled when due, within global and per-host limits,
-its health recorded, one failure never stopping the rest."""
+"""The fetcher: each feed polled when due (see rounds.py), within global and per-host limits,
+its health recorded, one failure never stopping the rest, a Redis or Kafka outage ending nothing."""
 
 import asyncio
-import heapq
 import logging
 import random
+import time
 from collections import defaultdict
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from newswatch.fetcher.dedupe import select_changes
+from newswatch.fetcher.dependencies import KAFKA, REDIS, Dependencies, dependency_of
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.http import FeedClient, FetchError, Validators, fetch_feed
 from newswatch.fetcher.leases import LeaseManager
@@ -17,10 +19,12 @@ from newswatch.fetcher.normalise import normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
 from newswatch.fetcher.publish import ItemPublisher
 from newswatch.fetcher.registry import FeedRegistry
+from newswatch.fetcher.rounds import Rounds, new_health
 from newswatch.fetcher.schedule import Bounds, Failure, FeedHealth, Outcome, Success, after_poll
 from newswatch.fetcher.state import FetcherState
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.observability import Counters
+from newswatch.shared.outage import Backoff
 
 log = logging.getLogger("newswatch.fetcher")
 
@@ -42,6 +46,7 @@ class Fetcher:
         refresh_seconds: float = 5.0,
         leases: LeaseManager | None = None,
         counters: Counters | None = None,
+        dependency_backoff: Backoff | None = None,
     ) -> None:
         self._registry = registry
         self._client = client
@@ -57,9 +62,11 @@ class Fetcher:
         self._max_redirects = max_redirects
         self._refresh_seconds = refresh_seconds
         self._leases = leases
-        self.held: set[str] = set()  # feeds this instance may poll (all of them without leases)
         self._publishing: set[asyncio.Future[None]] = set()
         self.counters = counters or Counters()
+        self.dependencies = Dependencies(
+            time.monotonic, self.counters, dependency_backoff or Backoff()
+        )
 
     async def poll(self, feed: FeedSpec) -> int:
         """Fetch one feed and publish what is new or corrected; return how many items."""
@@ -106,6 +113,7 @@ class Fetcher:
     ) -> None:
         if changes:
             await self._publisher.publish(changes)
+            self.dependencies.succeeded(KAFKA)
             await self._state.mark_published(feed.id, changes)
         # Saved last: had publishing failed, the next poll must not get a 304.
         await self._state.save_validators(feed.id, validators)
@@ -115,11 +123,26 @@ class Fetcher:
         host = urlsplit(feed.url).hostname or ""
         async with self._slots, self._host_slots[host]:
             outcome = await self._outcome(feed)
+        if isinstance(outcome, _Deferred):
+            # Not the feed's fault: its health stays, only the next try moves.
+            wait = outcome.retry_at - time.monotonic() + random.uniform(0, 1.0)
+            next_poll = datetime.now(UTC) + timedelta(seconds=max(wait, 0.0))
+            return health.model_copy(update={"next_poll_at": next_poll})
         health = after_poll(health, outcome, datetime.now(UTC), self._bounds)
-        await self._registry.save_health(feed.id, health)
+        try:
+            await self._registry.save_health(feed.id, health)
+        except Exception as exc:  # kept in memory; saved with the next poll
+            self._dependency_failed(exc)
         return health
 
-    async def _outcome(self, feed: FeedSpec) -> Outcome:
+    def _dependency_failed(self, exc: Exception) -> "_Deferred":
+        """Record a Redis or Kafka failure; re-raise anything else."""
+        name = dependency_of(exc)
+        if name is None:
+            raise exc
+        return _Deferred(self.dependencies.failed(name, exc))
+
+    async def _outcome(self, feed: FeedSpec) -> "Outcome | _Deferred":
         try:
             count = await self.poll(feed)
         except FetchError as exc:
@@ -129,9 +152,12 @@ class Fetcher:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            # Redis or Kafka trouble: nothing was marked seen, so the next poll retries.
+            if dependency_of(exc) is not None:
+                # Redis or Kafka away: nothing was marked seen, so the next poll retries.
+                return self._dependency_failed(exc)
             log.exception("feed %s: poll failed", feed.id)
             return await self._failed(feed, "internal", f"{type(exc).__name__}: {exc}")
+        self.dependencies.succeeded(REDIS)
         if count:
             log.info("feed %s: published %d item(s)", feed.id, count)
         return Success(count)
@@ -151,123 +177,35 @@ class Fetcher:
         feeds = [f for f in await self._registry.all() if not f.paused]
         healths = await self._registry.health([f.id for f in feeds])
         await asyncio.gather(
-            *(self.poll_and_record(f, healths.get(f.id) or _new_health(f)) for f in feeds)
+            *(self.poll_and_record(f, healths.get(f.id) or new_health(f)) for f in feeds)
         )
 
     async def run_forever(self) -> None:
-        """Poll every active feed this instance holds when due; follow registry and lease changes."""
-        feeds: dict[str, FeedSpec] = {}
-        healths: dict[str, FeedHealth] = {}
-        due: list[tuple[float, str]] = []
-        running: dict[str, asyncio.Task[FeedHealth]] = {}
-        version = -1
-        loop = asyncio.get_running_loop()
-        next_refresh = 0.0
+        """Poll every active feed this instance holds when due; follow registry and lease changes.
+
+        Redis or Kafka going away ends nothing: the rounds back off and carry on alone."""
+        rounds = Rounds(
+            self._registry,
+            self._leases,
+            self.dependencies,
+            self.poll_and_record,
+            refresh_seconds=self._refresh_seconds,
+            retry_crashed_after=self._bounds.min_interval,
+        )
         try:
-            while True:
-                now = loop.time()
-                if now >= next_refresh:
-                    next_refresh = now + self._refresh_seconds
-                    current = await self._registry.version()
-                    if current != version:
-                        version = current
-                        feeds, healths, due = await self._reload(feeds, healths, now)
-                    await self._share(feeds, healths, due, now)
-                for feed_id, task in list(running.items()):
-                    if task.done():
-                        del running[feed_id]
-                        if not task.cancelled() and task.exception() is None and feed_id in feeds:
-                            healths[feed_id] = task.result()
-                            heapq.heappush(due, (_due_in(healths[feed_id], now), feed_id))
-                while due and due[0][0] <= now:
-                    _, feed_id = heapq.heappop(due)
-                    feed = feeds.get(feed_id)
-                    if feed is None or feed.paused or feed_id in running:
-                        continue  # removed, paused or already in flight since a reload
-                    if feed_id not in self.held:
-                        # Another instance's feed for now; look again after the next lease round.
-                        heapq.heappush(due, (now + self._refresh_seconds, feed_id))
-                        continue
-                    health = healths.get(feed_id) or _new_health(feed)
-                    running[feed_id] = asyncio.create_task(self.poll_and_record(feed, health))
-                wait = min(1.0, max(0.05, (due[0][0] - now) if due else 1.0))
-                await asyncio.sleep(wait)
+            await rounds.run()
         finally:
-            await asyncio.shield(self._stop(running))
+            await asyncio.shield(self._stop(rounds))
 
-    async def _stop(self, running: dict[str, asyncio.Task[FeedHealth]]) -> None:
+    async def _stop(self, rounds: Rounds) -> None:
         """Cancel fetches in flight, but let their publish-and-mark steps finish."""
-        for task in running.values():
-            task.cancel()
-        await asyncio.gather(*running.values(), return_exceptions=True)
+        await rounds.cancel_polls()
         await asyncio.gather(*self._publishing, return_exceptions=True)
-        if self._leases is not None:
-            await self._release()
-
-    async def _share(
-        self,
-        feeds: dict[str, FeedSpec],
-        healths: dict[str, FeedHealth],
-        due: list[tuple[float, str]],
-        now: float,
-    ) -> None:
-        if self._leases is None:
-            self.held = set(feeds)
-            return
-        active = [i for i, f in feeds.items() if not f.paused]
-        try:
-            held = await self._leases.maintain(active)
-        except Exception:
-            log.exception("fetcher: lease round failed; keeping the feeds held so far")
-            return
-        taken_over = held - self.held
-        if taken_over:
-            # Polled elsewhere until now: continue from the health that instance recorded.
-            healths.update(await self._registry.health(sorted(taken_over)))
-            for feed_id in taken_over:
-                heapq.heappush(
-                    due,
-                    (_due_in(healths.get(feed_id) or _new_health(feeds[feed_id]), now), feed_id),
-                )
-        if taken_over or len(held) != len(self.held):
-            log.info(
-                "fetcher %s: holds %d of %d feed(s)", self._leases.instance, len(held), len(active)
-            )
-        self.held = held
-
-    async def _release(self) -> None:
-        assert self._leases is not None
-        try:
-            await self._leases.release_all(self.held)
-        except Exception:
-            log.warning("fetcher: could not release leases; they lapse on their own", exc_info=True)
-
-    async def _reload(
-        self, old: dict[str, FeedSpec], healths: dict[str, FeedHealth], now: float
-    ) -> tuple[dict[str, FeedSpec], dict[str, FeedHealth], list[tuple[float, str]]]:
-        feeds = {f.id: f for f in await self._registry.all()}
-        stored = await self._registry.health(list(feeds))
-        healths = {i: healths.get(i) or stored.get(i) or _new_health(f) for i, f in feeds.items()}
-        added = len(feeds.keys() - old.keys())
-        if added or len(old) != len(feeds):
-            log.info("fetcher: %d feed(s) registered (%d new)", len(feeds), added)
-        # Feeds due already (or never polled) are spread over a few seconds, not fired at once.
-        due = [
-            (_due_in(healths[i], now, spread=min(5.0, 0.002 * len(feeds) + 1.0)), i)
-            for i, f in feeds.items()
-            if not f.paused
-        ]
-        heapq.heapify(due)
-        return feeds, healths, due
+        await rounds.release()
 
 
-def _new_health(feed: FeedSpec) -> FeedHealth:
-    return FeedHealth(interval_seconds=feed.interval_seconds)
+@dataclass(frozen=True, slots=True)
+class _Deferred:
+    """A poll that Redis or Kafka stopped: try again at ``retry_at`` (time.monotonic)."""
 
-
-def _due_in(health: FeedHealth, now: float, spread: float = 0.0) -> float:
-    """Loop time at which the feed is due, from its stored wall-clock next_poll_at."""
-    if health.next_poll_at is None:
-        return now + random.uniform(0, spread)
-    seconds = (health.next_poll_at - datetime.now(UTC)).total_seconds()
-    return now + (seconds if seconds > 0 else random.uniform(0, spread))
+    retry_at: float

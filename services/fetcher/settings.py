@@ -19,6 +19,12 @@ class FetcherSettings(CommonSettings):
     max_interval_seconds: float = Field(default=3600.0, ge=1.0)
     max_backoff_seconds: float = Field(default=6 * 3600.0, ge=1.0)
     registry_refresh_seconds: float = Field(default=5.0, gt=0.0)
+    dependency_backoff_max_seconds: float = Field(
+        default=30.0,
+        gt=0.0,
+        description="While Redis or Kafka is unreachable, retries wait 1 s, 2 s, 4 s ... up to "
+        "this (jittered); polling resumes on its own within about this long after it is back.",
+    )
     lease_ttl_seconds: float = Field(
         default=20.0, gt=0.0, description="A dead instance's feeds move to the others after this."
     )
