@@ -150,8 +150,10 @@ class Alerter:
                 self.counters.inc("batch_retried")
                 log.exception("alerter: batch failed; replaying from the last committed offsets")
                 await asyncio.sleep(2.0)
-                for tp in batch:
-                    await self._consumer.seek_to_committed(tp)
+                # Back to the batch's start (where the last commit left off): seeking to "the
+                # committed offset" would skip the batch when nothing was committed yet.
+                for tp, records in batch.items():
+                    self._consumer.seek(tp, records[0].offset)
 
     async def _one_by_one(self, batch: Batch) -> None:
         """Find the records at fault: each gets ``record_max_tries`` tries on its own, then is

@@ -1,0 +1,182 @@
+"""Fault injection against the alerter: poison records on its input, and kill -9 mid-delivery."""
+
+import asyncio
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from newswatch.alerter.settings import AlerterSettings
+from newswatch.demo.receivers import HttpServer, Request, Response
+from newswatch.shared.contracts import ChannelTarget, DeadLetter, Subscription
+from newswatch.shared.redis import create_redis
+from tests.integration.alerter_harness import Receivers, RunningAlerter, publish
+from tests.integration.helpers import read_topic, until
+from tests.integration.test_alerter_delivery import report, settings_for
+
+pytestmark = [pytest.mark.kafka, pytest.mark.redis]
+
+
+@pytest.fixture
+def receivers():
+    r = Receivers()
+    yield r
+    r.close()
+
+
+async def test_an_oversized_binary_record_and_bad_json_are_dead_lettered_and_alerts_behind_go(
+    env_settings, kafka_bootstrap, receivers
+):
+    receivers.route("/behind", lambda _: Response(200))
+    settings = settings_for(receivers)
+    sub = Subscription(
+        id="behind",
+        tags=["strike"],
+        channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/behind")],
+    )
+    blob = random.Random(9).randbytes(900_000)  # fits Kafka's 1 MB; its naive dead letter not
+    first, *good = [
+        report(n, f"Strike on Town{n} depot", "Wire", f"Town{n}", n) for n in (1, 2, 3, 4)
+    ]
+    async with RunningAlerter(settings) as running:
+        await running.subscribe(sub)
+        running.start()
+        await publish(settings, first, partition=0)
+        await until(lambda: receivers.ok("/behind") == 1)  # offsets committed past it
+        # One partition: the bad records sit in front of the good ones.
+        await publish(settings, blob, b"{not json", *good, partition=0)
+        await until(
+            lambda: receivers.ok("/behind") == 4,
+            within=60.0,
+            explain=lambda: running.alerter.counters.summary(),
+        )
+        raw = await read_topic(kafka_bootstrap, settings.topics.dead_letter("classified"), expect=2)
+    letters = sorted((DeadLetter.model_validate_json(r.value) for r in raw), key=lambda d: d.offset)
+    assert [(d.partition, d.offset) for d in letters] == [(0, 1), (0, 2)]
+    big, bad_json = letters
+    assert big.error_kind == bad_json.error_kind == "invalid_classified_item"
+    assert big.payload_truncated and big.payload_bytes == 900_000
+    assert big.payload_sha256 == hashlib.sha256(blob).hexdigest()
+    assert max(len(r.value) for r in raw) < 200_000, "the dead letter itself fits in a message"
+    assert bad_json.payload == "{not json" and not bad_json.payload_truncated
+    stories = sorted(b["story_id"] for b in receivers.bodies("/behind"))
+    assert stories == sorted(r.item.id for r in [first, *good]), "every alert, once"
+
+
+class SlowReceiver:
+    """Answers every webhook after ``seconds``; logs each request's start and end, and kills
+    the alerter (SIGKILL) the moment the ``kill_after``-th answer is about to be written."""
+
+    def __init__(self, seconds: float, kill_after: int) -> None:
+        self.seconds, self.kill_after = seconds, kill_after
+        self.lock = threading.Lock()
+        self.started: dict[int, tuple[str, float]] = {}  # request number -> delivery id, when
+        self.ended: dict[int, float] = {}
+        self.ok: list[str] = []  # delivery ids answered 200 (written before a kill, or after)
+        self.pid: int | None = None
+        self.killed_at: float | None = None
+        self.open_at_kill: set[str] = set()
+        self._count = 0
+
+    def __call__(self, request: Request) -> Response:
+        delivery = request.headers["x-newswatch-delivery"]
+        with self.lock:
+            self._count += 1
+            number = self._count
+            self.started[number] = (delivery, time.monotonic())
+        time.sleep(self.seconds)
+        with self.lock:
+            now = time.monotonic()
+            if self.killed_at is None and len(self.ended) + 1 == self.kill_after:
+                assert self.pid is not None
+                os.kill(self.pid, signal.SIGKILL)
+                self.killed_at = now
+                # Open at the kill: started and not answered, this one included. An answer
+                # written in the last 250 ms may not have been read and recorded yet: count
+                # those as open too (the alerter needs a moment to read and write an outcome).
+                self.open_at_kill = {
+                    d
+                    for n, (d, _) in self.started.items()
+                    if n not in self.ended or self.ended[n] > now - 0.25
+                }
+            self.ended[number] = now
+            self.ok.append(delivery)
+        return Response(200)
+
+
+def _alerter_process(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "newswatch.cli", "alerter"],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def test_kill_9_mid_delivery_repeats_only_the_attempts_in_flight(server_env, env_settings):
+    receiver = SlowReceiver(seconds=1.0, kill_after=60)
+    http = HttpServer().start()
+    subs = [
+        Subscription(
+            id=f"s{n}",
+            team="crash",
+            tags=["strike"],
+            channels=[ChannelTarget(kind="webhook", target=f"{http.url}/slow")],
+        )
+        for n in range(20)
+    ]
+    http.routes["/slow"] = receiver
+    reports = [report(n, f"Strike on Town{n} depot", "Wire", f"Town{n}", n) for n in range(1, 11)]
+    expected = len(subs) * len(reports)
+    env = {
+        **server_env,
+        "NEWSWATCH_ALERTER_ALLOWED_NETWORKS": "127.0.0.0/8",
+        "NEWSWATCH_ALERTER_CONCURRENCY": "20",
+        "NEWSWATCH_ALERTER_RETRY_LEASE_SECONDS": "3",
+        "NEWSWATCH_ALERTER_HTTP_TIMEOUT_SECONDS": "10",
+    }
+    settings = AlerterSettings()
+    redis = create_redis(settings)
+    first = second = None
+    try:
+        async with RunningAlerter(settings) as setup:  # topics and subscriptions, not run
+            await setup.subscribe(*subs)
+        await publish(settings, *reports)
+        first = _alerter_process(env)
+        receiver.pid = first.pid
+        await until(lambda: receiver.killed_at is not None, within=120.0)
+        assert first.wait(10) == -signal.SIGKILL
+        second = _alerter_process(env)
+        await until(
+            lambda: len(set(receiver.ok)) == expected,
+            within=180.0,
+            explain=lambda: f"{len(set(receiver.ok))}/{expected} delivered",
+        )
+        queue = f"{settings.redis_prefix}:alerter:queue"
+        for _ in range(600):  # positive signal: every outcome written, the queue empty
+            if not await redis.zcard(queue):
+                break
+            await asyncio.sleep(0.1)
+        assert not await redis.zcard(queue)
+    finally:
+        for process in (first, second):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(10)
+        http.stop()
+        await redis.aclose()
+    twice = {d for d in receiver.ok if receiver.ok.count(d) > 1}
+    assert all(receiver.ok.count(d) == 2 for d in twice), "never more than twice"
+    print(
+        f"sent {expected}, delivered {len(set(receiver.ok))}, duplicated {len(twice)}, "
+        f"open at the kill {len(receiver.open_at_kill)}, answered before it {receiver.kill_after - 1}"
+    )
+    assert twice <= receiver.open_at_kill, (
+        f"{len(twice - receiver.open_at_kill)} alerts answered well before the kill were sent again"
+    )
