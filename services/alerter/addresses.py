@@ -4,8 +4,9 @@ A subscriber chooses the URLs we post to, so without a check anyone with an API
 key could make the alerter reach into our own network (Redis, cloud metadata at
 169.254.169.254, admin consoles). Private, loopback, link-local, multicast and
 reserved addresses are refused unless an operator allows their network. The
-check runs when a subscription is saved and again on every connection (see
-``channels.http``), because a name may resolve elsewhere later (DNS rebinding).
+check runs when a subscription is saved and again on every connection any channel
+makes, Apprise's included (see ``egress``), because a name may resolve elsewhere
+later (DNS rebinding) and a receiver may redirect.
 """
 
 import ipaddress

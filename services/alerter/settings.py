@@ -74,6 +74,23 @@ class AlerterSettings(CommonSettings):
     smtp_timeout_seconds: float = 15.0
     api_host: str = Field(default="127.0.0.1", description="Where `newswatch api` listens.")
     api_port: int = Field(default=8787, ge=1, le=65535)
+    api_max_body_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        description="Largest request body the API reads; larger ones are refused with 413.",
+    )
+    api_auth_failure_limit: int = Field(
+        default=20,
+        ge=0,
+        description="Wrong or revoked API keys accepted from one client address, and for one "
+        "key id, before that address or key id is locked out (429 with Retry-After) for "
+        "api_auth_lockout_seconds; 0: no lockout.",
+    )
+    api_auth_lockout_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="How long failed API keys are counted, and how long a lockout lasts.",
+    )
 
     @property
     def consumer_group(self) -> str:

@@ -1,12 +1,16 @@
 """Any service Apprise supports (Teams, Telegram, Discord, PagerDuty, ntfy, ...), by Apprise URL.
 
 The target is an Apprise URL such as ``tgram://bottoken/ChatID`` or
-``json://hooks.example/path``. Apprise reports success as a yes or no, so a
-failure is always worth a retry; the last attempt's failure is dead-lettered.
-URLs of the generic HTTP kinds (json, xml, form) pass the address policy like
-any webhook, when saved and again before each send (Apprise connects with its own
-HTTP stack, so the check cannot sit in the connection as it does for webhooks);
-the named services' hosts are their own public APIs.
+``ntfys://ntfy.example/topic``. Apprise reports success as a yes or no, so a
+failure is worth a retry; the last attempt's failure is dead-lettered.
+
+Every scheme passes the address policy, twice. On save, Apprise's own parser
+(``Apprise.instantiate``) says which host the URL names, for every plugin whose
+URL template has a host (ntfy, gotify, rocket, mmost, ncloud, matrix, apprise,
+json/xml/form, mailto's SMTP server, ...); plugins with fixed hosts (Telegram,
+Discord, ...) name none. On send, Apprise runs under the socket-level guard of
+``newswatch.alerter.egress``, so whatever a plugin connects to (its host today,
+a redirect, an SMTP server) is checked where the connection is made.
 """
 
 import asyncio
@@ -17,9 +21,8 @@ import apprise
 from newswatch.alerter.addresses import AddressPolicy, AddressRefused
 from newswatch.alerter.alert import Notice, render_text
 from newswatch.alerter.channels.base import Channel, DeliveryError
+from newswatch.alerter.egress import guarded
 from newswatch.shared.contracts import ChannelTarget
-
-_HTTP_SCHEMES = {"json", "jsons", "xml", "xmls", "form", "forms"}
 
 
 def _plugin(url: str) -> apprise.plugins.NotifyBase:
@@ -27,6 +30,20 @@ def _plugin(url: str) -> apprise.plugins.NotifyBase:
     if plugin is None:
         raise ValueError("not an Apprise URL that Apprise can use (see its URL docs per service)")
     return plugin
+
+
+def named_hosts(plugin: apprise.plugins.NotifyBase) -> list[str]:
+    """The hosts a parsed Apprise URL tells the plugin to connect to (none: its own service's)."""
+    # The email plugin connects to its SMTP server (``?smtp=`` or derived from the
+    # address), never to the host part of ``mailto://user@domain``.
+    smtp_host = getattr(plugin, "smtp_host", None)
+    if smtp_host:
+        return [smtp_host]
+    # Plugins whose URL template has a {host} token connect to it; in the others
+    # (tgram://{bot_token}/...) the URL's host part is a credential, not a host.
+    if "host" in plugin.template_tokens and plugin.host:
+        return [plugin.host]
+    return []
 
 
 class AppriseChannel(Channel):
@@ -38,9 +55,8 @@ class AppriseChannel(Channel):
     @classmethod
     def validate_target(cls, target: ChannelTarget, policy: AddressPolicy) -> None:
         plugin = _plugin(target.target)
-        scheme = target.target.partition("://")[0].lower()
-        if scheme in _HTTP_SCHEMES and plugin.host:
-            policy.check_host(plugin.host)
+        for host in named_hosts(plugin):
+            policy.check_host(host)
 
     @classmethod
     def mask(cls, target: ChannelTarget) -> str:
@@ -51,14 +67,24 @@ class AppriseChannel(Channel):
 
     async def send(self, notice: Notice, target: ChannelTarget) -> None:
         try:
+            # The save-time check again (the URL may predate it, or its name now resolves
+            # elsewhere): refused before Apprise even starts, with a plain reason.
             await asyncio.to_thread(self.validate_target, target, self._policy)
         except AddressRefused as exc:
             raise DeliveryError(str(exc), retryable=False) from exc
-        notifier = apprise.Apprise()
-        notifier.add(target.target)
         title, _, body = render_text(notice).partition("\n")
-        ok = await notifier.async_notify(
-            body=body.strip() or title, title=title, body_format=apprise.NotifyFormat.TEXT
-        )
+        ok, refused = await asyncio.to_thread(self._notify, target.target, title, body)
+        if refused:
+            raise DeliveryError(f"refused by the address policy: {refused[0]}", retryable=False)
         if not ok:
             raise DeliveryError("Apprise could not notify (see the alerter log)", retryable=True)
+
+    def _notify(self, url: str, title: str, body: str) -> tuple[bool, list[str]]:
+        """Notify in this worker thread with every connection checked; (success, refusals)."""
+        notifier = apprise.Apprise()
+        notifier.add(url)
+        with guarded(self._policy) as guard:
+            ok = notifier.notify(
+                body=body.strip() or title, title=title, body_format=apprise.NotifyFormat.TEXT
+            )
+        return bool(ok), guard.refused

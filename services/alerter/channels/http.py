@@ -1,6 +1,6 @@
 """What the HTTP channels (Slack, webhook) share: one aiohttp session whose resolver
-refuses addresses the policy forbids, URL targets, and one place that maps
-responses to retry decisions."""
+refuses addresses the policy forbids (and whose sockets pass the egress guard as
+every channel's do), URL targets, and one place that maps responses to retry decisions."""
 
 import ipaddress
 import socket
@@ -13,6 +13,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from newswatch.alerter.addresses import AddressPolicy, AddressRefused
 from newswatch.alerter.channels.base import Channel, DeliveryError, mask_url
+from newswatch.alerter.egress import guarded
 from newswatch.shared.contracts import ChannelTarget
 from newswatch.shared.contracts.base import utc_now
 
@@ -64,23 +65,28 @@ class Poster:
                 self.policy.check_host(host)
             except AddressRefused as exc:
                 raise DeliveryError(str(exc), retryable=False) from exc
-        try:
-            async with self.session.post(
-                url, data=content, headers=headers, allow_redirects=False
-            ) as response:
-                status = response.status
-                if status < 300:
-                    return
-                text = (await response.content.read(200)).decode("utf-8", "replace")
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        except AddressRefused as exc:
-            raise DeliveryError(str(exc), retryable=False) from exc
-        except TimeoutError as exc:
-            raise DeliveryError("timed out", retryable=True) from exc
-        except aiohttp.ClientError as exc:
-            if isinstance(exc.__cause__, AddressRefused):
-                raise DeliveryError(str(exc.__cause__), retryable=False) from exc
-            raise DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True) from exc
+        # The resolver above judges names; the socket guard judges the connection itself,
+        # the same check every channel's connections pass (see newswatch.alerter.egress).
+        with guarded(self.policy) as guard:
+            try:
+                async with self.session.post(
+                    url, data=content, headers=headers, allow_redirects=False
+                ) as response:
+                    status = response.status
+                    if status < 300:
+                        return
+                    text = (await response.content.read(200)).decode("utf-8", "replace")
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            except AddressRefused as exc:
+                raise DeliveryError(str(exc), retryable=False) from exc
+            except TimeoutError as exc:
+                raise DeliveryError("timed out", retryable=True) from exc
+            except aiohttp.ClientError as exc:
+                if isinstance(exc.__cause__, AddressRefused):
+                    raise DeliveryError(str(exc.__cause__), retryable=False) from exc
+                if guard.refused:
+                    raise DeliveryError(guard.refused[0], retryable=False) from exc
+                raise DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True) from exc
         raise DeliveryError(
             f"HTTP {status}: {text}",
             retryable=status in _RETRYABLE or status >= 500,
