@@ -21,6 +21,8 @@ class Alert:
     item: ClassifiedItem
     hits: list[TagHit]  # the tags this subscription asked for
     story: Story | None = None
+    # (tag, URL) of each tag's one-click "False alarm" link; empty when links are off.
+    feedback_links: tuple[tuple[str, str], ...] = ()
 
     @property
     def story_id(self) -> str:
@@ -79,6 +81,15 @@ class DigestEntry:
     @property
     def reported_by(self) -> str:
         return reported_by(self.story)
+
+    @property
+    def title(self) -> str:
+        """The report's own headline: an update says what is new, not the story's first title."""
+        return self.item.item.title
+
+    @property
+    def link(self) -> str | None:
+        return self.item.item.link or self.story.link
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +170,13 @@ def render_text(notice: Notice) -> str:
         lines = [notice.title, ""]
         for entry in notice.entries:
             item = entry.item.item
-            lines.append(f"{'Update: ' if entry.update else ''}{entry.story.title}")
+            lines.append(f"{'Update: ' if entry.update else ''}{entry.title}")
             lines.append(
                 f"  [{entry.tag_line}] {item.source}"
                 + (f" · {entry.reported_by}" if entry.reported_by else "")
             )
-            if entry.story.link:
-                lines.append(f"  {entry.story.link}")
+            if entry.link:
+                lines.append(f"  {entry.link}")
         return "\n".join([*lines, "", f"-- newswatch subscription {notice.subscription_id}"])
     reported = f" · {notice.reported_by}" if notice.reported_by else ""
     return "\n".join(

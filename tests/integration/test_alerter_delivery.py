@@ -398,3 +398,53 @@ async def test_retries_stop_when_their_subscription_is_deleted(env_settings, rec
         record.status == "failed"
         and record.attempts[-1].error == "subscription deleted before delivery"
     )
+
+
+async def test_a_report_bringing_its_story_a_new_tag_alerts_that_tags_subscribers_afresh(
+    env_settings, receivers
+):
+    settings = settings_for(receivers)
+    strike = report(1, "Russian missile strike on Kyiv kills 23", "Wire One", "Kyiv", 23)
+    envoy = report(
+        2, "EU summons Russia's envoy over deadly Kyiv strike", "Courier", "Kyiv", 23, 30
+    )
+    envoy.tags = classified(2, {"strike": 0.6, "diplomatic_protest": 0.9}).tags
+    retold = report(3, "Kyiv mourns 23 killed in Russian missile strike", "Radio", "Kyiv", 23, 40)
+    for path in ("/desk", "/desk-slack", "/diplo"):
+        receivers.route(path, lambda _: Response(200))
+    desk = Subscription(
+        id="desk",
+        tags=["strike", "diplomatic_protest"],
+        channels=[
+            ChannelTarget(kind="webhook", target=f"{receivers.url}/desk"),
+            ChannelTarget(kind="slack", target=f"{receivers.url}/desk-slack"),
+        ],
+    )
+    diplo = Subscription(
+        id="diplo",
+        tags=["diplomatic_protest"],
+        channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/diplo")],
+    )
+    async with RunningAlerter(settings) as running:
+        await running.subscribe(desk, diplo)
+        running.start()
+        await publish(settings, strike)
+        await until(lambda: receivers.ok("/desk") == 1)
+        await publish(settings, envoy)
+        await until(lambda: receivers.ok("/desk") == 2 and receivers.ok("/diplo") == 1)
+        await publish(settings, retold)
+        await until(lambda: receivers.ok("/desk") == 3 and receivers.ok("/desk-slack") == 3)
+    first, new_tag, follow_up = receivers.bodies("/desk")
+    assert first["type"] == new_tag["type"] == "newswatch.alert", "the new tag is news: an alert"
+    assert new_tag["story_id"] == strike.item.id, "still the strike's story"
+    assert new_tag["classified"]["item"]["title"] == envoy.item.title
+    assert "diplomatic_protest" in new_tag["tags"]
+    (diplo_alert,) = receivers.bodies("/diplo")
+    assert diplo_alert["classified"]["item"]["title"] == envoy.item.title
+    assert follow_up["type"] == "newswatch.digest"
+    (entry,) = follow_up["entries"]
+    assert entry["update"] and entry["classified"]["item"]["title"] == retold.item.title
+    slack_follow_up = receivers.http.received("/desk-slack")[-1].body.decode()
+    assert f"Update: *<{retold.item.link}|{retold.item.title}>*" in slack_follow_up, (
+        "a follow-up shows the report's own headline"
+    )

@@ -108,7 +108,10 @@ def email_message(notice: Notice, sender: str, recipient: str) -> EmailMessage:
             message["References"] = " ".join(updated)
             if len(notice.entries) == 1:
                 message["In-Reply-To"] = updated[0]
-    message.set_content(render_text(notice) + "\n")
+    links = notice.feedback_links if isinstance(notice, Alert) else ()
+    message.set_content(
+        render_text(notice) + "".join(f"\nFalse alarm ({tag})? {url}" for tag, url in links) + "\n"
+    )
     message.add_alternative(_html(notice), subtype="html")
     return message
 
@@ -117,7 +120,7 @@ def _html(notice: Notice) -> str:
     e = html.escape
     if isinstance(notice, Digest):
         rows = "".join(
-            f"<li>{'Update: ' if entry.update else ''}{_link(entry.story.title, entry.story.link)}"
+            f"<li>{'Update: ' if entry.update else ''}{_link(entry.title, entry.link)}"
             f"<br><small>{e(entry.item.item.source)} · {e(entry.tag_line)}"
             f"{' · ' + e(entry.reported_by) if entry.reported_by else ''}</small></li>"
             for entry in notice.entries
@@ -132,6 +135,10 @@ def _html(notice: Notice) -> str:
             f"<p><b>{e(notice.tag_line)}</b><br>{e(notice.source)} · "
             f"{notice.published_at:%Y-%m-%d %H:%M} UTC{reported}</p>"
             f"{f'<ul>{facts}</ul>' if facts else ''}{quotes}"
+            + "".join(
+                f'<p><a href="{e(url, quote=True)}">False alarm: {e(tag)}</a></p>'
+                for tag, url in notice.feedback_links
+            )
         )
     return (
         f"<html><body>{body}"

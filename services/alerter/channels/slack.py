@@ -75,6 +75,15 @@ def slack_message(alert: Alert) -> dict[str, Any]:
         blocks.append(_section("\n".join(escape(line) for line in alert.fact_lines)))
     if alert.evidence:
         blocks.append(_section("\n".join(f"> {escape(q)}" for q in alert.evidence)))
+    if alert.feedback_links:
+        blocks.append(
+            _context(
+                " · ".join(
+                    f"<{escape(url)}|False alarm: {escape(tag)}>"
+                    for tag, url in alert.feedback_links
+                )
+            )
+        )
     return {
         # The fallback text is what notifications show, and Slack parses it as mrkdwn.
         "text": _clip(escape(f"[{alert.tag_line}] {alert.title}"), 3000),
@@ -92,7 +101,7 @@ def slack_digest(digest: Digest) -> dict[str, Any]:
         if entry.reported_by:
             line += f" · {entry.reported_by}"
         prefix = "Update: " if entry.update else ""
-        blocks.append(_section(f"{prefix}{_headline(entry.story.title, entry.story.link)}\n{line}"))
+        blocks.append(_section(f"{prefix}{_headline(entry.title, entry.link)}\n{line}"))
     hidden = len(digest.entries) - _DIGEST_ENTRIES_MAX
     if hidden > 0:
         blocks.append(_context(f"and {hidden} more"))
