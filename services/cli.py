@@ -117,7 +117,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, help="starting poll interval in seconds")
     p.add_argument("--language", help="ISO 639-1 code, when the feed does not say")
 
-    from newswatch.alerter.arguments import add_key_arguments, add_subscription_arguments
+    from newswatch.alerter.arguments import (
+        add_delivery_arguments,
+        add_key_arguments,
+        add_subscription_arguments,
+    )
 
     p = command(
         "subscriptions", "Manage any team's subscriptions and see their deliveries.", _subscriptions
@@ -125,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     add_subscription_arguments(p)
     p = command("keys", "Issue, revoke and list the subscriptions API's keys.", _keys)
     add_key_arguments(p)
+    p = command("deliveries", "List failed deliveries, or queue them again.", _deliveries)
+    add_delivery_arguments(p)
     p = command("api", "Serve the subscriptions API (HTTP, OpenAPI at /openapi.json).", _api)
 
     p = command("schemas", "Write the JSON Schema files, or check they match the models.", _schemas)
@@ -271,6 +277,12 @@ def _keys(args: argparse.Namespace) -> int:
     from newswatch.alerter.cli import run_keys
 
     return asyncio.run(run_keys(args))
+
+
+def _deliveries(args: argparse.Namespace) -> int:
+    from newswatch.alerter.cli import run_deliveries
+
+    return asyncio.run(run_deliveries(args))
 
 
 def _api(args: argparse.Namespace) -> None:

@@ -1,4 +1,4 @@
-"""The command-line arguments of `newswatch subscriptions` and `newswatch keys`.
+"""The command-line arguments of `newswatch subscriptions`, `keys` and `deliveries`.
 
 Kept apart from ``cli.py`` so that building the parser imports nothing heavy: every
 `newswatch` command builds it.
@@ -39,3 +39,19 @@ def add_key_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("key_id", nargs="?", help="the key's id (for revoke)")
     p.add_argument("--team", help="the team the new key belongs to (for create)")
     p.add_argument("--name", default="", help="who or what uses the key")
+
+
+def add_delivery_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["failed", "retry"], help="list failed ones, or queue again")
+    p.add_argument("--team", help="only this team's")
+    p.add_argument("--subscription", help="only this subscription's (with --team, else 'default')")
+    p.add_argument("--channel", help="only this channel kind's (webhook, slack, email, ...)")
+    p.add_argument("--since", help="failed at or after this time (ISO 8601; UTC unless given)")
+    p.add_argument("--until", help="failed at or before this time (ISO 8601; UTC unless given)")
+    p.add_argument("--dry-run", action="store_true", help="show what retry would queue; do nothing")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many")
+    p.add_argument(
+        "--retry-for-hours",
+        type=float,
+        help="retry each for this long (default NEWSWATCH_ALERTER_RETRY_FOR_HOURS)",
+    )

@@ -1,4 +1,4 @@
-"""`newswatch subscriptions ...` and `newswatch keys ...`: the administrator's side of the API.
+"""`newswatch subscriptions ...`, `keys ...` and `deliveries ...`: the administrator's side.
 
 The subscription commands do what the API does, for any team (``--team``), and
 check channel targets against the same address policy.
@@ -6,16 +6,16 @@ check channel targets against the same address policy.
 
 import argparse
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from newswatch.alerter.addresses import AddressPolicy
-from newswatch.alerter.keys import ApiKeyStore
-from newswatch.alerter.ledger import DeliveryLedger
+from newswatch.alerter.bootstrap import build_stores
+from newswatch.alerter.failed import FailedFilter
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.subscriptions import (
-    SubscriptionStore,
     check_subscription,
     known_tags,
     masked,
@@ -67,7 +67,8 @@ def _fail(message: str, code: int = 2) -> int:
 async def run_subscriptions(args: argparse.Namespace) -> int:
     settings = AlerterSettings()
     redis = create_redis(settings)
-    store = SubscriptionStore(redis, settings.redis_prefix)
+    stores = build_stores(settings, redis)
+    store = stores.subscriptions
     try:
         if args.action == "list":
             for sub in await store.all(team=None if args.team == "*" else args.team):
@@ -111,9 +112,7 @@ async def run_subscriptions(args: argparse.Namespace) -> int:
             await store.remove(args.team, args.id)
             print(f"removed {old.key}")
             return 0
-        for d in await DeliveryLedger(redis, settings.redis_prefix).recent(
-            args.team, args.id, args.limit
-        ):
+        for d in await stores.ledger.recent(args.team, args.id, args.limit):
             last = d.attempts[-1] if d.attempts else None
             latency = f"{d.latency_ms:.0f}ms" if d.latency_ms is not None else "-"
             print(
@@ -129,7 +128,7 @@ async def run_subscriptions(args: argparse.Namespace) -> int:
 async def run_keys(args: argparse.Namespace) -> int:
     settings = AlerterSettings()
     redis = create_redis(settings)
-    keys = ApiKeyStore(redis, settings.redis_prefix)
+    keys = build_stores(settings, redis).keys
     try:
         if args.action == "create":
             if not args.team:
@@ -157,6 +156,50 @@ async def run_keys(args: argparse.Namespace) -> int:
             print(
                 f"{record.id:14} team={record.team:20} {state:18} created {record.created_at:%Y-%m-%d} {record.name}"
             )
+        return 0
+    finally:
+        await redis.aclose()
+
+
+def _when(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    when = datetime.fromisoformat(text)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+async def run_deliveries(args: argparse.Namespace) -> int:
+    """List failed deliveries, or queue them again for the running alerters to send."""
+    settings = AlerterSettings()
+    try:
+        which = FailedFilter(
+            team=args.team or ("default" if args.subscription else None),
+            subscription_id=args.subscription,
+            channel=args.channel,
+            since=_when(args.since),
+            until=_when(args.until),
+        )
+    except ValueError as exc:
+        return _fail(f"deliveries {args.action}: {exc}")
+    redis = create_redis(settings)
+    stores = build_stores(settings, redis)
+    try:
+        if args.action == "retry" and not args.dry_run:
+            hours = args.retry_for_hours or settings.retry_for_hours
+            replayed = await stores.failed.replay(stores.queue, which, hours, args.limit)
+            for d in replayed:
+                print(f"queued {d.id} {d.team}/{d.subscription_id} {d.channel} {d.target}")
+            print(f"{len(replayed)} delivery(ies) queued again, each retried for {hours:g} h")
+            return 0
+        failed = await stores.failed.failed_deliveries(which, args.limit)
+        verb = "would queue" if args.action == "retry" else "failed"
+        for d in failed:
+            last = d.attempts[-1].error if d.attempts else ""
+            print(
+                f"{verb} {d.id} {d.finished_at:%Y-%m-%d %H:%M:%S} {d.team}/{d.subscription_id} "
+                f"{d.channel} {d.target} attempts={len(d.attempts)} {last or ''}"
+            )
+        print(f"{len(failed)} failed delivery(ies){' (dry run)' if args.dry_run else ''}")
         return 0
     finally:
         await redis.aclose()
