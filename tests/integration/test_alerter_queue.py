@@ -85,3 +85,35 @@ async def test_a_digest_flush_takes_exactly_the_entries_it_read_and_keeps_later_
     assert await pending.claim_due(lease=30) == [sub.key], "still due for the late entry"
     await pending.flush(sub.key, await pending.entries(sub.key), [], next_due_in=0)
     assert await pending.claim_due(lease=30) == [], "nothing left, nothing due"
+
+
+async def test_only_the_head_of_a_lane_is_claimed_and_finishing_it_makes_the_next_due(
+    redis, prefix
+):
+    queue = RetryQueue(redis, prefix, lease_seconds=30.0)
+    sub = Subscription(
+        id="lane",
+        tags=["strike"],
+        channels=[ChannelTarget(kind="webhook", target="https://93.184.215.14/hook")],
+    )
+    first, second, third = [
+        alert_jobs(sub, item, item.tags, StoryBook().assign(item).story)[0]
+        for item in (classified(1), classified(2), classified(3))
+    ]
+    async with redis.pipeline(transaction=True) as pipe:
+        for job in (first, second, third):
+            await queue.put(pipe, job, due=0)
+        await pipe.execute()
+    assert [j.id for j in await queue.claim_due()] == [first.id], "the later ones wait"
+    async with redis.pipeline(transaction=True) as pipe:  # the head fails and retries later
+        await queue.put(pipe, first, due=0)
+        await pipe.execute()
+    assert [j.id for j in await queue.claim_due()] == [first.id], "still first in line"
+    async with redis.pipeline(transaction=True) as pipe:
+        await queue.remove(pipe, first.id)  # delivered at last
+        await pipe.execute()
+    assert [j.id for j in await queue.claim_due()] == [second.id], "due at once, not after a lease"
+    async with redis.pipeline(transaction=True) as pipe:
+        await queue.remove(pipe, second.id)
+        await pipe.execute()
+    assert [j.id for j in await queue.claim_due()] == [third.id]
