@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from newswatch.alerter.settings import AlerterSettings
-from newswatch.alerter.web import deliveries, service, subscriptions
+from newswatch.alerter.web import deliveries, feedback, service, subscriptions
 from newswatch.alerter.web.deps import ApiServices
 from newswatch.alerter.web.errors import ERROR_RESPONSES, install_error_handlers
 from newswatch.alerter.web.limits import BodyLimit
@@ -55,6 +55,7 @@ def create_app(settings: AlerterSettings | None = None, redis: Redis | None = No
     app.include_router(service.router, responses=_REQUEST_ERRORS)
     for router in (subscriptions.router, deliveries.router):
         app.include_router(router, responses=ERROR_RESPONSES)
+    app.include_router(feedback.feedback_router(settings), responses=ERROR_RESPONSES)
     return app
 
 

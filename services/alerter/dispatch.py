@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 
 from newswatch.alerter.channels import Channel, DeliveryError
 from newswatch.alerter.failed import FailedDeliveries
+from newswatch.alerter.feedback.links import FeedbackNotices
 from newswatch.alerter.jobs import DeliveryJob, Outcome, after_attempt, give_up_default
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.queue import RetryQueue
@@ -55,6 +56,7 @@ class Dispatcher:
         self._ledger = ledger
         self._queue = queue
         self._failed = failed
+        self._feedback = FeedbackNotices.from_settings(settings, redis)
         self.counters = counters
         # A job whose subscription was deleted meanwhile is failed, not attempted.
         self.wanted: Callable[[DeliveryJob], Awaitable[bool]] = _always
@@ -139,7 +141,7 @@ class Dispatcher:
             error = DeliveryError(f"no channel plugin named {job.target.kind!r}", retryable=False)
         else:
             try:
-                await channel.send(job.notice(), job.target)
+                await channel.send(await self._feedback.notice(job), job.target)
             except DeliveryError as exc:
                 error = exc
             except Exception as exc:  # a channel bug must not lose the job

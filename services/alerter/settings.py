@@ -72,6 +72,19 @@ class AlerterSettings(CommonSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 15.0
+    feedback_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the one-click 'False alarm' links in Slack and email alerts "
+        "(HMAC-SHA256); unset: alerts carry no such link. Give the alerter and the API the same.",
+    )
+    feedback_link_days: float = Field(
+        default=7.0, gt=0.0, le=90.0, description="How long a 'False alarm' link works."
+    )
+    public_url: str = Field(
+        default="",
+        description="The API's address as officers' browsers reach it, for links in alerts "
+        "(e.g. https://newswatch.example.org); unset: http://API_HOST:API_PORT.",
+    )
     api_host: str = Field(default="127.0.0.1", description="Where `newswatch api` listens.")
     api_port: int = Field(default=8787, ge=1, le=65535)
     api_max_body_bytes: int = Field(

@@ -1,0 +1,49 @@
+"""What the alerter remembers of each item it alerted a team to, for feedback on it later.
+
+Delivery records keep ids and tags only, and items are not stored anywhere else; so when
+a notice is sent, the item's title, summary, language and tags are kept here, with the
+teams (and a delivery each) that were told. Feedback then snapshots what the officer saw,
+and a team can report only on items it was alerted to.
+
+Keys (``{prefix}:feedback:item:{item_id}``): hash ``item`` -> ItemSnapshot JSON,
+``team:{team}`` -> a delivery id; expiring ``SNAPSHOT_TTL_SECONDS`` after the last alert.
+"""
+
+from redis.asyncio import Redis
+
+from newswatch.shared.contracts import ClassifiedItem, ItemSnapshot
+
+SNAPSHOT_TTL_SECONDS = 35 * 24 * 3600  # past the 30-day precision window and any link
+SUMMARY_KEPT = 20_000
+
+
+def snapshot_of(item: ClassifiedItem) -> ItemSnapshot:
+    return ItemSnapshot(
+        title=item.item.title[:2000],
+        summary=item.item.summary[:SUMMARY_KEPT],
+        language=item.item.language,
+        tags=item.tag_names,
+    )
+
+
+class ItemSnapshots:
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self._redis = redis
+        self._prefix = f"{prefix}:feedback:item"
+
+    async def remember(self, team: str, delivery_id: str, item: ClassifiedItem) -> None:
+        key = f"{self._prefix}:{item.item.id}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                key,
+                mapping={"item": snapshot_of(item).model_dump_json(), f"team:{team}": delivery_id},
+            )
+            pipe.expire(key, SNAPSHOT_TTL_SECONDS)
+            await pipe.execute()
+
+    async def recall(self, item_id: str) -> tuple[ItemSnapshot | None, dict[str, str]]:
+        """The item as last alerted (None: never, or too long ago) and team -> a delivery id."""
+        raw = await self._redis.hgetall(f"{self._prefix}:{item_id}")
+        snapshot = ItemSnapshot.model_validate_json(raw[b"item"]) if b"item" in raw else None
+        teams = {k.decode()[5:]: v.decode() for k, v in raw.items() if k.startswith(b"team:")}
+        return snapshot, teams
