@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,6 +17,7 @@ from newswatch.alerter.settings import AlerterSettings
 from newswatch.demo.receivers import HttpServer, Request, Response
 from newswatch.shared.contracts import ChannelTarget, DeadLetter, Subscription
 from newswatch.shared.redis import create_redis
+from tests.factories import classified
 from tests.integration.alerter_harness import Receivers, RunningAlerter, publish
 from tests.integration.helpers import read_topic, until
 from tests.integration.test_alerter_delivery import report, settings_for
@@ -67,6 +69,34 @@ async def test_an_oversized_binary_record_and_bad_json_are_dead_lettered_and_ale
     assert bad_json.payload == "{not json" and not bad_json.payload_truncated
     stories = sorted(b["story_id"] for b in receivers.bodies("/behind"))
     assert stories == sorted(r.item.id for r in [first, *good]), "every alert, once"
+
+
+async def test_a_valid_record_that_cannot_be_processed_is_skipped_after_bounded_tries(
+    env_settings, kafka_bootstrap, receivers
+):
+    receivers.route("/behind", lambda _: Response(200))
+    settings = settings_for(receivers, record_max_tries=2)
+    sub = Subscription(
+        id="behind",
+        tags=["strike"],
+        channels=[ChannelTarget(kind="webhook", target=f"{receivers.url}/behind")],
+    )
+    first, *good = [report(n, f"Strike on Town{n} depot", "Wire", f"Town{n}", n) for n in (1, 2, 3)]
+    # A well-formed item no story window can hold: year 1 minus six hours is no date.
+    ancient = classified(9, published_at=datetime(1, 1, 1, tzinfo=UTC))
+    async with RunningAlerter(settings) as running:
+        await running.subscribe(sub)
+        running.start()
+        await publish(settings, first, partition=0)
+        await until(lambda: receivers.ok("/behind") == 1)
+        await publish(settings, ancient, *good, partition=0)
+        await until(lambda: receivers.ok("/behind") == 3, within=60.0)
+        raw = await read_topic(kafka_bootstrap, settings.topics.dead_letter("classified"), expect=1)
+        retried = running.alerter.counters.get("batch_retried")
+    (letter,) = [DeadLetter.model_validate_json(r.value) for r in raw]
+    assert (letter.partition, letter.offset, letter.error_kind) == (0, 1, "unprocessable_record")
+    assert "OverflowError" in letter.error and letter.key == ancient.item.id
+    assert retried == 2, "tried as a batch twice, then record by record"
 
 
 class SlowReceiver:
