@@ -110,3 +110,13 @@ def test_retry_after_from_the_receiver_is_a_floor():
 def test_backoff_is_jittered_exponential_and_capped(attempt):
     for _ in range(50):
         assert 0 <= backoff_delay(attempt, 1.0, 8.0) <= min(8.0, 2 ** (attempt - 1))
+
+
+def test_retries_last_for_the_window_with_the_final_try_at_its_end():
+    """Default settings: no attempt limit, a 24 h window, waits capped at 10 minutes."""
+    kw = dict(base=2.0, cap=600.0, give_up_at=NOW + timedelta(hours=24))
+    assert after_attempt(500, False, True, None, now=NOW, **kw).status is DeliveryStatus.RETRYING
+    late = after_attempt(90, False, True, 3600.0, now=NOW + timedelta(hours=23.9), **kw)
+    assert late.status is DeliveryStatus.RETRYING and late.retry_at == NOW + timedelta(hours=24)
+    over = after_attempt(91, False, True, None, now=NOW + timedelta(hours=24), **kw)
+    assert over.status is DeliveryStatus.FAILED
