@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--worst", type=int, default=10, help="how many misses and false alarms to list")
     p.add_argument("--rules-only", action="store_true", help="score the rules without the model")
+    from newswatch.alerter.feedback.arguments import (
+        add_eval_feedback_arguments,
+        add_feedback_arguments,
+    )
+
+    add_eval_feedback_arguments(p)
     p = command(
         "train", "Fit the learned model beside the tag files from labelled JSON lines.", _train
     )
@@ -131,6 +137,8 @@ def _parser() -> argparse.ArgumentParser:
     add_key_arguments(p)
     p = command("deliveries", "List failed deliveries, or queue them again.", _deliveries)
     add_delivery_arguments(p)
+    p = command("feedback", "Review officers' feedback and export it for training.", _feedback)
+    add_feedback_arguments(p)
     p = command("api", "Serve the subscriptions API (HTTP, OpenAPI at /openapi.json).", _api)
 
     p = command("schemas", "Write the JSON Schema files, or check they match the models.", _schemas)
@@ -184,6 +192,10 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.feedback:
+        from newswatch.alerter.feedback.cli import run_eval_feedback
+
+        return asyncio.run(run_eval_feedback(args))
     from newswatch.classifier import evaluation
 
     classifier = _load_classifier(args.tags_dir, with_model=not args.rules_only)
@@ -283,6 +295,12 @@ def _deliveries(args: argparse.Namespace) -> int:
     from newswatch.alerter.cli import run_deliveries
 
     return asyncio.run(run_deliveries(args))
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from newswatch.alerter.feedback.cli import run_feedback
+
+    return asyncio.run(run_feedback(args))
 
 
 def _api(args: argparse.Namespace) -> None:
