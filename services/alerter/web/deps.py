@@ -37,13 +37,35 @@ def services(request: Request) -> ApiServices:
     return request.app.state.services
 
 
+def _presented_key(
+    request: Request, bearer: HTTPAuthorizationCredentials | None, header: str | None
+) -> str | None:
+    """The one key the request presents. Credentials that cannot all be the caller's (a
+    malformed Authorization header, two different keys) present none: a valid key beside
+    an invalid one must not let the invalid one pass unnoticed."""
+    if request.headers.get("Authorization") is not None and bearer is None:
+        return None
+    keys = {k for k in (bearer.credentials if bearer else None, header) if k}
+    return keys.pop() if len(keys) == 1 else None
+
+
+def _unauthorized() -> ApiError:
+    return ApiError(
+        401,
+        "missing, unknown or revoked API key (send one, as 'Authorization: Bearer' or X-API-Key)",
+        "unauthorized",
+        loc=["header", "Authorization"],
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
 async def caller(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header: Annotated[str | None, Depends(_header)],
 ) -> ApiKey:
     deps = services(request)
-    key = bearer.credentials if bearer else header
+    key = _presented_key(request, bearer, header)
     address = request.client.host if request.client else "unknown"
     # Checked before the key itself, so a locked-out guesser learns nothing more.
     locked = await deps.throttle.lockout(address, key)
@@ -54,17 +76,12 @@ async def caller(
             "rate_limited",
             headers={"Retry-After": str(locked.retry_after)},
         )
-    record = await deps.stores.keys.authenticate(key) if key else None
+    if key is None:
+        raise _unauthorized()
+    record = await deps.stores.keys.authenticate(key)
     if record is None:
-        if key:
-            await deps.throttle.failed(address, key)
-        raise ApiError(
-            401,
-            "missing, unknown or revoked API key",
-            "unauthorized",
-            loc=["header", "Authorization"],
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        await deps.throttle.failed(address, key)
+        raise _unauthorized()
     return record
 
 

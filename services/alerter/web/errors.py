@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 # While Redis is away, how long clients are asked to wait before trying again.
 UNAVAILABLE_RETRY_AFTER = 5
@@ -62,6 +63,16 @@ def _detail(error: Any, prefix: list[str | int] | None = None) -> ErrorDetail:
     return ErrorDetail(loc=[*(prefix or []), *error["loc"]], msg=error["msg"], type=error["type"])
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the OpenAPI document gives the path: Starlette's 405 names only the
+    first matching route's."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
+
+
 def _status_type(status: int) -> str:
     return {
         400: "bad_request",
@@ -96,13 +107,16 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ApiError)
         return error_response(exc.status, exc.detail, exc.headers)
 
-    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         if isinstance(exc.detail, list):
             detail = [_detail(e) for e in exc.detail]
         else:
             detail = [ErrorDetail(msg=str(exc.detail), type=_status_type(exc.status_code))]
-        return error_response(exc.status_code, detail, exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        return error_response(exc.status_code, detail, headers)
 
     async def invalid_request(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -121,7 +135,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _documented(description: str, **headers: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"model": ErrorResponse, "description": description}
+    entry: dict[str, Any] = {
+        "model": ErrorResponse,
+        "description": description,
+        # Errors are JSON on every route, HTML pages included: say so, whatever the route's
+        # own media type (the model alone would be filed under it).
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
     if headers:
         entry["headers"] = {
             name: {
@@ -151,6 +171,23 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         **{"Retry-After": RETRY_AFTER},
     ),
 }
+
+
+def page_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """For routes that answer browsers: refusals come as HTML pages, the API's own errors
+    (limits, lockout, Redis away) as JSON."""
+    return {
+        status: {
+            "description": "Refused: an HTML page saying why (JSON for the API's own errors).",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}},
+            },
+        }
+        for status in statuses
+    }
+
+
 NOT_FOUND = {404: _documented("No such resource in the key's team.")}
 CONFLICT = {409: _documented("A subscription with this id exists.")}
 FORBIDDEN = {403: _documented("The key's team may not do this (another team's data).")}

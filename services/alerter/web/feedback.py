@@ -22,10 +22,12 @@ from newswatch.alerter.feedback.tokens import TokenError
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.web import feedback_pages as pages
 from newswatch.alerter.web.deps import Caller, services
-from newswatch.alerter.web.errors import NOT_FOUND, ApiError
+from newswatch.alerter.web.errors import NOT_FOUND, ApiError, page_errors
 from newswatch.shared.contracts import Feedback, FeedbackKind, FeedbackStatus, ItemSnapshot
 from newswatch.shared.contracts.feedback import COMMENT_MAX, ID_PATTERN
 
+# The link pages' refusals: damaged or expired link, bad signature, links off, refused record.
+LINK_PAGE_ERRORS = page_errors(400, 403, 404, 422)
 _Id = Annotated[str | None, Field(default=None, pattern=ID_PATTERN)]
 
 
@@ -108,7 +110,7 @@ def feedback_router(settings: AlerterSettings) -> APIRouter:
         """The team's feedback, newest first."""
         return await service.store.find(key.team, status=status, tag=tag, limit=limit)
 
-    @router.get("/v1/feedback/link", response_class=HTMLResponse)
+    @router.get("/v1/feedback/link", response_class=HTMLResponse, responses=LINK_PAGE_ERRORS)
     async def feedback_link(
         service: Service, token: Annotated[str, Query(max_length=2000)]
     ) -> HTMLResponse:
@@ -122,7 +124,7 @@ def feedback_router(settings: AlerterSettings) -> APIRouter:
         snapshot = await service.snapshot(claim.item_id)
         return pages.confirm(claim.tag, snapshot.title if snapshot else "")
 
-    @router.post("/v1/feedback/link", response_class=HTMLResponse)
+    @router.post("/v1/feedback/link", response_class=HTMLResponse, responses=LINK_PAGE_ERRORS)
     async def confirm_feedback_link(
         request: Request,
         service: Service,
