@@ -1,5 +1,8 @@
 """The subscriptions API against a real Redis: keys, teams, CRUD, checks, delivery logs."""
 
+import time
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 
@@ -168,3 +171,68 @@ async def test_the_committed_openapi_document_matches_the_app(api):
     from newswatch.alerter.openapi import OPENAPI_FILE, render_openapi
 
     assert OPENAPI_FILE.read_text() == render_openapi(), "run `make schemas`"
+
+
+async def _fail(api, delivery_id: str, team: str, sub_id: str, channel: str, hours_ago: float):
+    """A delivery that failed for good ``hours_ago``, recorded as the dispatcher records it."""
+    from newswatch.alerter.failed import FailedDeliveries
+    from newswatch.alerter.jobs import DeliveryJob
+    from newswatch.shared.contracts import ChannelTarget
+
+    failed = FailedDeliveries(api.redis, AlerterSettings().redis_prefix, api.ledger)
+    job = DeliveryJob(
+        id=delivery_id,
+        kind="alert",
+        subscription_id=sub_id,
+        team=team,
+        target=ChannelTarget(kind=channel, target=HOOK),
+    )
+    delivery = Delivery(
+        id=delivery_id,
+        subscription_id=sub_id,
+        team=team,
+        item_id="i",
+        channel=channel,
+        target="…",
+        status=DeliveryStatus.FAILED,
+        attempts=[DeliveryAttempt(ok=False, error="HTTP 404")],
+    )
+    async with api.redis.pipeline(transaction=True) as pipe:
+        api.ledger.record(pipe, delivery, first=True)
+        failed.record(pipe, job)
+        await pipe.execute()
+    # When it failed: the store stamps "now"; these tests need known times.
+    await api.redis.zadd(failed._index, {delivery_id: time.time() - hours_ago * 3600}, xx=True)
+
+
+async def test_failed_deliveries_are_listed_per_team_filtered_and_paged(api):
+    ops, intel = await key_for(api, "ops"), await key_for(api, "intel")
+    await _fail(api, "f1", "ops", "desk", "webhook", hours_ago=3)
+    await _fail(api, "f2", "ops", "desk", "slack", hours_ago=2)
+    await _fail(api, "f3", "ops", "wire", "webhook", hours_ago=1)
+    await _fail(api, "f4", "intel", "desk", "webhook", hours_ago=0.5)
+
+    async def ids(headers, **params) -> list[str]:
+        response = await api.get("/v1/deliveries/failed", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return [d["id"] for d in response.json()["items"]]
+
+    assert await ids(ops) == ["f3", "f2", "f1"], "newest failure first, own team only"
+    assert await ids(intel) == ["f4"]
+    assert await ids(ops, subscription_id="desk") == ["f2", "f1"]
+    assert await ids(ops, channel="webhook") == ["f3", "f1"]
+    now = datetime.now(UTC)
+    assert await ids(ops, since=(now - timedelta(hours=2.5)).isoformat()) == ["f3", "f2"]
+    assert await ids(ops, until=(now - timedelta(hours=1.5)).isoformat()) == ["f2", "f1"]
+    naive_utc = (now - timedelta(hours=2.5)).replace(tzinfo=None).isoformat()
+    assert await ids(ops, since=naive_utc) == ["f3", "f2"], "a time without a zone is UTC"
+
+    first = (await api.get("/v1/deliveries/failed", params={"limit": 2}, headers=ops)).json()
+    assert [d["id"] for d in first["items"]] == ["f3", "f2"] and first["next_offset"] == 2
+    params = {"limit": 2, "offset": 2}
+    rest = (await api.get("/v1/deliveries/failed", params=params, headers=ops)).json()
+    assert [d["id"] for d in rest["items"]] == ["f1"] and rest["next_offset"] is None
+    assert rest["items"][0]["status"] == "failed"
+    assert (await api.get("/v1/deliveries/failed")).status_code == 401
+    bad = await api.get("/v1/deliveries/failed", params={"limit": 0}, headers=ops)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "limit"]
