@@ -54,3 +54,40 @@ def test_names_that_do_not_resolve_are_refused_with_the_reason():
 
     with pytest.raises(AddressRefused, match="cannot resolve"):
         AddressPolicy().check_url("https://nowhere.invalid/", nxdomain)
+
+
+@pytest.mark.parametrize(
+    ("url", "hosts"),
+    [
+        # Schemes whose URL names the host the plugin connects to.
+        ("ntfy://10.0.0.5:8080/topic", ["10.0.0.5"]),
+        ("ntfys://ntfy.example/topic", ["ntfy.example"]),
+        ("gotify://169.254.169.254/AbCdEfGhIjKlMnO", ["169.254.169.254"]),
+        ("rocket://user:pass@10.0.0.5/#alerts", ["10.0.0.5"]),
+        ("mmost://127.0.0.1/abcdefghijklmnopqrstuvwxyz", ["127.0.0.1"]),
+        ("ncloud://user:pass@127.0.0.1/admin", ["127.0.0.1"]),
+        ("matrix://user:pass@127.0.0.1/#alerts", ["127.0.0.1"]),
+        ("apprise://127.0.0.1/token", ["127.0.0.1"]),
+        ("json://127.0.0.1:9/hook", ["127.0.0.1"]),
+        ("xml://127.0.0.1/hook", ["127.0.0.1"]),
+        ("form://127.0.0.1/hook", ["127.0.0.1"]),
+        # Email connects to its SMTP server, not to the address's domain.
+        ("mailto://user:pass@example.com?smtp=127.0.0.1", ["127.0.0.1"]),
+        # Services with fixed hosts: the URL's host part is a credential.
+        ("tgram://123456789:abcdefghijklmnopqrstuvwxyzABCDEFGHI/12345", []),
+        ("discord://1234567/abcdefgh", []),
+        ("ntfy://mytopic", []),  # ntfy.sh itself
+    ],
+)
+def test_apprise_urls_name_the_hosts_their_plugin_connects_to(url, hosts):
+    from newswatch.alerter.channels.apprise import _plugin, named_hosts
+
+    assert named_hosts(_plugin(url)) == hosts
+
+
+def test_only_well_formed_key_ids_are_counted_per_key():
+    from newswatch.alerter.web.limits import key_id
+
+    assert key_id("nwk_0123456789ab_secret") == "0123456789ab"
+    assert key_id("nwk_../../x_secret") is None
+    assert key_id("Bearer nonsense") is None
