@@ -1,8 +1,8 @@
 """The 57 real-world feeds in ../shared/feeds/real, served over HTTP as their publishers do,
-through the whole fetch path into Kafka: every feed yields the entries the parser finds."""
+through the whole fetch path into Kafka: every feed yields the items its MANIFEST.tsv counts
+(counted there with feedparser or the json module, not with this code), less the repeats."""
 
-import gzip
-from datetime import UTC, datetime
+import csv
 
 import pytest
 
@@ -10,8 +10,6 @@ from newswatch.demo.receivers import HttpServer, Response
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.http import build_client
 from newswatch.fetcher.main import build_fetcher
-from newswatch.fetcher.normalise import normalise_feed
-from newswatch.fetcher.parse import FeedParseError, parse_feed
 from newswatch.fetcher.registry import FeedRegistry
 from newswatch.fetcher.settings import FetcherSettings
 from newswatch.shared.contracts import NewsItem
@@ -21,6 +19,20 @@ from tests.conftest import shared_path
 from tests.integration.helpers import read_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
+# Where a feed yields other than MANIFEST.tsv's count, and why (checked by hand in the files).
+NOT_AS_COUNTED = {
+    # Stored gzip-compressed: 0 as stored for feedparser, 25 after gunzip (the manifest's note);
+    # served with Content-Encoding: gzip, as publishers do.
+    "nshipster_gzip_compressed_2014.xml.gz": 25,
+    "indiatoday_latest_2026-08.xml": 131 - 14,  # 14 items repeat an earlier item's <link>
+    "suspilne_ukrnet_uk_2023.xml": 20 - 1,  # one item twice
+    "scriptingnews.json": 50 - 2,  # two guids twice; the rest differ only by their #fragment
+    # Two items share a guid; two more have guids starting with a stray '"' (so not global
+    # ids) and the homepage as link, so they merge too (a known limit, left as is).
+    "taverncast_podcast_leading_blankline.rss": 131 - 2,
+    # 20 <item> elements, 10 of them empty shells wrapping the nested real ones.
+    "pcmag_dvorak_illegally_nested_2009.xml": 10,
+}
 TYPES = {
     ".json": "application/feed+json",
     ".atom": "application/atom+xml",
@@ -39,6 +51,11 @@ def route_for(path):
 async def test_every_real_feed_arrives_in_kafka_with_all_its_entries(env_settings, kafka_bootstrap):
     real = shared_path("feeds", "real")
     files = sorted(p for p in real.iterdir() if p.name != "MANIFEST.tsv")
+    with (real / "MANIFEST.tsv").open(newline="") as manifest:
+        counted = {
+            row["file"]: int(row["items"]) for row in csv.DictReader(manifest, delimiter="\t")
+        }
+    assert {p.name for p in files} == counted.keys()
     http = HttpServer().start()
     settings = FetcherSettings()
     await ensure_topics(settings, [settings.topics.items])
@@ -48,12 +65,7 @@ async def test_every_real_feed_arrives_in_kafka_with_all_its_entries(env_setting
         http.routes[f"/{path.name}"] = route_for(path)
         spec = FeedSpec(url=f"{http.url}/{path.name}")
         specs.append(spec)
-        body = path.read_bytes()
-        body = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
-        try:
-            expected[spec.id] = len(normalise_feed(parse_feed(body), spec, datetime.now(UTC)))
-        except FeedParseError:
-            expected[spec.id] = 0
+        expected[spec.id] = NOT_AS_COUNTED.get(path.name, counted[path.name])
     redis = create_redis(settings)
     registry = FeedRegistry(redis, settings.redis_prefix)
     await registry.add_missing(specs)
