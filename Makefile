@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install infra run test test-unit lint format bench schemas up down status clean
+.PHONY: help install infra run test test-unit lint format bench model schemas up down status clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ format: install ## Format the code with ruff
 
 bench: install ## Print the benchmark table
 	$(BIN)/python -m benchmarks
+
+model: install ## Retrain the classifier's model (calibrated on dev, and on ../shared's real news where present)
+	$(BIN)/newswatch train --calibrate tests/data/classifier/dev.jsonl $(if $(wildcard ../shared/eval/real_dev.jsonl),--calibrate ../shared/eval/real_dev.jsonl)
 
 schemas: install ## Regenerate the published JSON Schema files and the API's OpenAPI document
 	$(BIN)/newswatch schemas export

@@ -93,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
         help="labelled JSON lines, or a folder of them; repeat to add more "
         "(default: tests/data/classifier/train)",
     )
+    p.add_argument(
+        "--calibrate",
+        type=Path,
+        action="append",
+        help="labelled items the model does not learn from, to set its thresholds on; repeat "
+        "to add more (default: out-of-fold training items)",
+    )
     p.add_argument("--tags-dir", type=Path, help="tag folder to train for (default: built-in)")
     p.add_argument("--out", type=Path, help="model file (default: model.json.gz beside the tags)")
     p = command("tags", "Check tag files and list the tags they define.", _tags)

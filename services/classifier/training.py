@@ -2,16 +2,20 @@
 
 Deterministic: the same files give the same artifact, byte for byte (liblinear with a
 fixed seed, folds chosen by a hash of each item's id, sorted vocabulary, gzip without
-a timestamp). Thresholds are calibrated on out-of-fold probabilities: each training
-item is scored by a model that did not see it, beside the rules' verdict on it, and
-each tag gets the pair of thresholds (model alone, model confirming a rule) with the
-best F-score on those items, weighted towards precision because a watch floor pays
-for every false alarm.
+a timestamp).
+
+Thresholds are calibrated on items the model did not learn from: a calibration set
+when one is given (the development split, and real news where the team has it), else
+out-of-fold probabilities of the training items. Each item is scored beside the rules'
+verdict on it, and each tag gets the pair of thresholds (model alone, model confirming
+a rule) with the best F-score there, weighted towards precision because a watch floor
+pays for every false alarm.
 """
 
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,12 +23,15 @@ from newswatch.classifier.evaluation import Example
 from newswatch.classifier.model import LEAD_CHARS, TagModel, Thresholds, features, gate_literal
 from newswatch.classifier.prefilter import LiteralIndex
 
+if TYPE_CHECKING:  # scikit-learn and scipy load only when training runs
+    from scipy.sparse import csr_matrix
+
 FOLDS = 5
 MIN_COUNT = 2  # a feature seen once is more likely noise than signal
 MIN_POSITIVES = 8  # fewer examples than this: the tag stays rules-only
 BETA = 0.7  # F-beta below 1 weighs precision above recall
-ALONE_GRID = tuple(round(0.5 + 0.025 * i, 3) for i in range(20))  # 0.5 .. 0.975
-GATE_WEIGHT = 0.5  # logit units: a literal weighing less cannot lift an item alone
+ALONE_GRID = tuple(round(0.2 + 0.025 * i, 3) for i in range(32))  # 0.2 .. 0.975
+GATE_WEIGHT = 1.0  # logit units: a literal weighing less cannot lift an item alone
 CONFIRM_GRID = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 
 
@@ -32,7 +39,8 @@ CONFIRM_GRID = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 class TrainingReport:
     model: TagModel
     examples: int
-    per_tag: dict[str, dict[str, float]]  # out-of-fold precision / recall / F1 per tag
+    per_tag: dict[str, dict[str, float]]  # calibration precision / recall / F1 per tag
+    calibrated_on: str
     skipped_tags: list[str]  # tags with too few examples for a model
 
 
@@ -40,12 +48,16 @@ def train(
     examples: Sequence[Example],
     tags: Sequence[str],
     rule_hits: Sequence[frozenset[str]],
-    c: float = 4.0,
+    c: float = 2.0,
+    calibration: Sequence[Example] = (),
+    calibration_hits: Sequence[frozenset[str]] = (),
 ) -> TrainingReport:
-    """Fit one logistic model per tag that has enough positives; ``rule_hits[i]`` is the
-    set of tags the rules give ``examples[i]`` (for calibrating the combination)."""
-    from scipy.sparse import csr_matrix
-
+    """Fit one logistic model per tag that has enough positives. ``rule_hits[i]`` is the
+    set of tags the rules give ``examples[i]``; likewise ``calibration_hits``."""
+    # The order of the files must not matter: liblinear's result depends on the row order.
+    order = sorted(range(len(examples)), key=lambda i: examples[i].id)
+    examples = [examples[i] for i in order]
+    rule_hits = [rule_hits[i] for i in order]
     found = [features(e.title, e.summary) for e in examples]
     counts: dict[str, int] = {}
     for item in found:
@@ -53,14 +65,9 @@ def train(
             counts[name] = counts.get(name, 0) + 1
     names = sorted(n for n, k in counts.items() if k >= MIN_COUNT)
     index = {n: i for i, n in enumerate(names)}
-    rows, cols = [], []
-    for r, item in enumerate(found):
-        for name in item:
-            if (i := index.get(name)) is not None:
-                rows.append(r)
-                cols.append(i)
-    x = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(found), len(names)))
+    x = _matrix(found, index)
     folds = np.array([_fold(e.id) for e in examples])
+    held_out_x = _matrix([features(e.title, e.summary) for e in calibration], index)
 
     modelled = [t for t in tags if sum(t in e.tags for e in examples) >= MIN_POSITIVES]
     weights = np.zeros((len(names), len(modelled)))
@@ -69,26 +76,45 @@ def train(
     per_tag: dict[str, dict[str, float]] = {}
     for column, tag in enumerate(modelled):
         y = np.array([tag in e.tags for e in examples], dtype=int)
-        held_out = np.zeros(len(examples))
-        for fold in range(FOLDS):
-            train_rows = folds != fold
-            fitted = _fit(x[train_rows], y[train_rows], c)
-            held_out[~train_rows] = fitted.predict_proba(x[~train_rows])[:, 1]
-        rules = np.array([tag in hits for hits in rule_hits], dtype=bool)
-        thresholds[tag], per_tag[tag] = _calibrate(held_out, rules, y.astype(bool))
         final = _fit(x, y, c)
+        if calibration:
+            held_out = final.predict_proba(held_out_x)[:, 1]
+            truth = np.array([tag in e.tags for e in calibration], dtype=bool)
+            rules = np.array([tag in hits for hits in calibration_hits], dtype=bool)
+        else:
+            held_out = np.zeros(len(examples))
+            for fold in range(FOLDS):
+                train_rows = folds != fold
+                fitted = _fit(x[train_rows], y[train_rows], c)
+                held_out[~train_rows] = fitted.predict_proba(x[~train_rows])[:, 1]
+            truth = y.astype(bool)
+            rules = np.array([tag in hits for hits in rule_hits], dtype=bool)
+        thresholds[tag], per_tag[tag] = _calibrate(held_out, rules, truth)
         weights[:, column] = final.coef_[0]
         intercepts[column] = final.intercept_[0]
 
-    keep = np.abs(weights).max(axis=1) >= 1e-4 if len(modelled) else np.zeros(0, dtype=bool)
+    keep = np.abs(weights).max(axis=1) >= 1e-4 if modelled else np.zeros(len(names), dtype=bool)
     kept = [n for n, k in zip(names, keep, strict=True) if k]
     vocabulary = {n: i for i, n in enumerate(kept)}
     info = {"examples": len(examples), "features": len(kept), "c": c}
     ungated = TagModel(modelled, vocabulary, weights[keep], intercepts, thresholds, info)
-    gate = _gate(ungated, weights[keep], kept, examples)
+    gate = _gate(ungated, weights[keep], kept, [*examples, *calibration])
     model = TagModel(modelled, vocabulary, weights[keep], intercepts, thresholds, info, gate)
     skipped = [t for t in tags if t not in modelled]
-    return TrainingReport(model, len(examples), per_tag, skipped)
+    where = f"{len(calibration)} calibration items" if calibration else "out-of-fold training items"
+    return TrainingReport(model, len(examples), per_tag, where, skipped)
+
+
+def _matrix(found: list[set[str]], index: dict[str, int]) -> "csr_matrix":
+    from scipy.sparse import csr_matrix
+
+    rows, cols = [], []
+    for r, item in enumerate(found):
+        for name in item:
+            if (i := index.get(name)) is not None:
+                rows.append(r)
+                cols.append(i)
+    return csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(found), len(index)))
 
 
 def _gate(
@@ -100,6 +126,8 @@ def _gate(
     training item the model tags without any of them adds its own heaviest literal, so
     that on the training data the gate changes no verdict.
     """
+    if weights.size == 0:
+        return []
     heaviest = weights.max(axis=1)
     usable = [
         (w, gate_literal(n))
@@ -178,12 +206,13 @@ def render(report: TrainingReport) -> str:
         f"trained on {report.examples} examples, "
         f"{report.model.trained_on.get('features')} features; model {report.model.version}",
         "",
-        f"{'tag':22} {'alone':>6} {'confirm':>8}   out-of-fold: {'P':>5} {'R':>5} {'F1':>5}",
+        f"thresholds calibrated on {report.calibrated_on}:",
+        f"{'tag':22} {'alone':>6} {'confirm':>8}   {'P':>5} {'R':>5} {'F1':>5}",
     ]
     for tag, scores in report.per_tag.items():
         th = report.model.thresholds[tag]
         lines.append(
-            f"{tag:22} {th.alone:6.3f} {th.confirm:8.3f}   {'':12} {scores['precision']:5.3f} "
+            f"{tag:22} {th.alone:6.3f} {th.confirm:8.3f}   {scores['precision']:5.3f} "
             f"{scores['recall']:5.3f} {scores['f1']:5.3f}"
         )
     if report.skipped_tags:

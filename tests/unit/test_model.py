@@ -164,8 +164,10 @@ def test_training_is_deterministic_and_tags_with_few_examples_stay_rules_only(tm
     assert (tmp_path / "1.json.gz").read_bytes() == (tmp_path / "2.json.gz").read_bytes()
     assert first.model.tags == ("strike", "sanctions")
     assert first.skipped_tags == ["arms_approval"]
-    p = first.model.probabilities("Shelling hits village", "")
-    assert p["strike"] > 0.5 > p["sanctions"]
+    shelling = first.model.probabilities("Shelling hits town", "")
+    market = first.model.probabilities("Market closes higher", "")
+    assert shelling["strike"] > shelling["sanctions"]
+    assert shelling["strike"] > market["strike"]
 
 
 def test_an_operator_tag_gains_a_model_when_examples_are_supplied(tmp_path):
@@ -210,3 +212,10 @@ def test_the_fast_path_finds_exactly_the_features_training_saw():
     ]:
         expected = sorted(vocabulary[f] for f in features(title, summary) if f in vocabulary)
         assert sorted(model._rows(title, summary)) == expected
+
+
+def test_training_with_no_tag_to_model_leaves_every_tag_to_the_rules():
+    examples = labelled(3, "strike", "Shelling hits town") + small_set()[24:]
+    report = train(examples, ["strike"], [frozenset()] * len(examples))
+    assert report.model.tags == () and report.skipped_tags == ["strike"]
+    assert report.model.gate == ()
