@@ -9,6 +9,7 @@ hash id -> sha256.
 """
 
 import hashlib
+import re
 import secrets
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +27,15 @@ class ApiKey(BaseModel):
     name: str = ""
     created_at: UtcDatetime = Field(default_factory=utc_now)
     revoked_at: UtcDatetime | None = None
+
+
+_KEY_ID = re.compile(r"nwk_([0-9a-f]{12})_")
+
+
+def key_id(key: str) -> str | None:
+    """The id part of a well-formed key (``nwk_<id>_<secret>``), or None."""
+    found = _KEY_ID.match(key)
+    return found.group(1) if found else None
 
 
 def _digest(key: str) -> str:

@@ -86,7 +86,7 @@ def test_apprise_urls_name_the_hosts_their_plugin_connects_to(url, hosts):
 
 
 def test_only_well_formed_key_ids_are_counted_per_key():
-    from newswatch.alerter.web.limits import key_id
+    from newswatch.alerter.keys import key_id
 
     assert key_id("nwk_0123456789ab_secret") == "0123456789ab"
     assert key_id("nwk_../../x_secret") is None

@@ -15,16 +15,14 @@ stopping a guesser who spreads over many addresses (a key's secret is 256 bits, 
 the lockout is about load and noise, not about the odds).
 """
 
-import re
 from contextlib import suppress
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from newswatch.alerter.keys import key_id
 from newswatch.alerter.web.errors import ErrorDetail, error_response
-
-_KEY_ID = re.compile(r"nwk_([0-9a-f]{12})_")
 
 
 class _BodyTooLarge(Exception):
@@ -87,12 +85,6 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-def key_id(key: str) -> str | None:
-    """The id part of a well-formed key; guesses of other shapes count per address only."""
-    found = _KEY_ID.match(key)
-    return found.group(1) if found else None
-
-
 @dataclass(frozen=True, slots=True)
 class Lockout:
     who: str  # 'address' or 'key id'
@@ -110,7 +102,7 @@ class AuthThrottle:
 
     def _keys(self, address: str, key: str | None) -> list[tuple[str, str]]:
         found = [("address", f"{self._prefix}:address:{address}")]
-        kid = key_id(key) if key else None
+        kid = key_id(key) if key else None  # guesses of other shapes count per address only
         if kid:
             found.append(("key id", f"{self._prefix}:key:{kid}"))
         return found
