@@ -32,6 +32,7 @@ MIN_POSITIVES = 8  # fewer examples than this: the tag stays rules-only
 BETA = 0.7  # F-beta below 1 weighs precision above recall
 ALONE_GRID = tuple(round(0.2 + 0.025 * i, 3) for i in range(32))  # 0.2 .. 0.975
 GATE_WEIGHT = 1.0  # logit units: a literal weighing less cannot lift an item alone
+GATE_TOP = 300  # and each tag's 300 strongest literals, so a small model's gate is not too tight
 CONFIRM_GRID = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 
 
@@ -122,21 +123,22 @@ def _gate(
 ) -> list[str]:
     """Literals one of which every item the model could tag holds.
 
-    The words and stems weighing at least ``GATE_WEIGHT`` for some tag; then every
+    The words and stems weighing at least ``GATE_WEIGHT`` for some tag, and each tag's
+    ``GATE_TOP`` strongest; then every
     training item the model tags without any of them adds its own heaviest literal, so
     that on the training data the gate changes no verdict.
     """
     if weights.size == 0:
         return []
-    heaviest = weights.max(axis=1)
     usable = [
-        (w, gate_literal(n))
-        for w, n in zip(heaviest, names, strict=True)
-        if len(gate_literal(n)) >= 4 and "#" not in gate_literal(n)
+        i for i, n in enumerate(names) if len(gate_literal(n)) >= 4 and "#" not in gate_literal(n)
     ]
-    gate = {literal for w, literal in usable if w >= GATE_WEIGHT}
+    gate = {gate_literal(names[i]) for i in usable if weights[i].max() >= GATE_WEIGHT}
+    for column in range(weights.shape[1]):  # and each tag's strongest, however light
+        strongest = sorted(usable, key=lambda i: -weights[i, column])[:GATE_TOP]
+        gate.update(gate_literal(names[i]) for i in strongest if weights[i, column] > 0)
+    weight_of = _usable_pairs([(weights[i].max(), gate_literal(names[i])) for i in usable])
     index = LiteralIndex(gate)
-    weight_of = _usable_pairs(usable)
     for e in examples:
         text = f"{e.title}\n{e.summary[:LEAD_CHARS]}".lower()
         if index.any_in(text):
