@@ -1,6 +1,7 @@
 """The fetcher against a real feed server, Kafka and Redis: publish once, remember across restarts."""
 
 import asyncio
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -55,7 +56,9 @@ def feed_server():
     server.server.stop()
 
 
-async def make_fetcher(settings, feed_urls, producer, redis, client) -> Fetcher:
+async def make_fetcher(
+    settings, feed_urls, producer, redis, client, max_interval: float = 3600
+) -> Fetcher:
     """A lone fetcher over these feeds, with real adapters (as `newswatch fetcher` builds it)."""
     await FeedRegistry(redis, settings.redis_prefix).add_missing(
         [FeedSpec(url=u, name="Local") for u in feed_urls]
@@ -63,6 +66,7 @@ async def make_fetcher(settings, feed_urls, producer, redis, client) -> Fetcher:
     tuned = settings.model_copy(
         update={
             "min_interval_seconds": 1,
+            "max_interval_seconds": max_interval,
             "concurrency": 4,
             "max_body_bytes": 1_000_000,
             "registry_refresh_seconds": 0.2,
@@ -153,32 +157,49 @@ async def test_feeds_added_paused_and_moved_at_run_time_are_followed(
 ):
     settings = FetcherSettings()
     await ensure_topics(settings, [settings.topics.items])
-    feed_server.server.routes["/old.xml"] = lambda _: Response(301, b"", {"Location": "/feed.xml"})
+    http = feed_server.server
+    http.routes["/old.xml"] = lambda _: Response(301, b"", {"Location": "/feed.xml"})
+    other = render_rss(
+        "Other", http.url, [("o1", Story("Ferry service resumes", "Calm."), PUBLISHED)]
+    )
+    http.routes["/active.xml"] = lambda _: Response(
+        200, other, {"Content-Type": "application/rss+xml"}
+    )
+    served: Counter[str] = Counter()  # GET requests per path (the server records only POSTs)
+    for path in ("/feed.xml", "/active.xml"):
+        http.routes[path] = lambda request, route=http.routes[path], path=path: (
+            served.update([path]) or route(request)
+        )
+    polls = served.__getitem__
     redis = create_redis(settings)
     registry = FeedRegistry(redis, settings.redis_prefix)
     producer = create_producer(settings, "test-fetcher")
     await producer.start()
     try:
         async with build_client(settings) as client:
-            fetcher = await make_fetcher(settings, [], producer, redis, client)
+            # Every feed at a 1 s interval, so a paused feed that was still polled would show.
+            fetcher = await make_fetcher(settings, [], producer, redis, client, max_interval=1)
             loop = asyncio.create_task(fetcher.run_forever())
             try:
-                moved = FeedSpec(url=f"{feed_server.server.url}/old.xml", name="Moved")
+                moved = FeedSpec(url=f"{http.url}/old.xml", name="Moved", interval_seconds=1)
+                active = FeedSpec(url=f"{http.url}/active.xml", name="Active", interval_seconds=1)
                 await registry.save(moved)  # added while the fetcher runs
-                await until(lambda: fetcher.counters.get("items_published") == 2, within=20)
-                assert (await registry.find(moved.id)).url == f"{feed_server.server.url}/feed.xml"
+                await registry.save(active)
+                await until(lambda: fetcher.counters.get("items_published") == 3, within=20)
+                assert (await registry.find(moved.id)).url == f"{http.url}/feed.xml"
+                await until(lambda: polls("/feed.xml") >= 3, within=20)  # it is polled often
+
                 await registry.save(
                     (await registry.find(moved.id)).model_copy(update={"paused": True})
                 )
-                await asyncio.sleep(1.0)
-                polled = fetcher.counters.get("feed_polled") + fetcher.counters.get(
-                    "feed_not_modified"
-                )
-                await asyncio.sleep(2.5)
-                after = fetcher.counters.get("feed_polled") + fetcher.counters.get(
-                    "feed_not_modified"
-                )
-                assert after == polled, "a paused feed is not polled"
+                # The positive signal first: the active feed polled twice since the pause
+                # (the registry is re-read every 0.2 s), then three times more ...
+                since_pause = polls("/active.xml")
+                await until(lambda: polls("/active.xml") >= since_pause + 2, within=20)
+                paused_polls, active_polls = polls("/feed.xml"), polls("/active.xml")
+                await until(lambda: polls("/active.xml") >= active_polls + 3, within=20)
+                # ... while the paused one, at the same interval, was not polled at all.
+                assert polls("/feed.xml") == paused_polls, "a paused feed is not polled"
             finally:
                 loop.cancel()
                 await asyncio.gather(loop, return_exceptions=True)

@@ -2,6 +2,7 @@
 
 import asyncio
 import signal
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -59,7 +60,19 @@ async def test_a_stop_mid_cycle_then_a_restart_republishes_nothing_and_misses_no
                 expect=FEEDS * ENTRIES,
                 within=90,
             )
-            await asyncio.sleep(3)  # anything republished would arrive now
+            # The positive signal: a poll of every feed is recorded (by the first process, or by
+            # the second for the feeds the first did not finish), which happens only after Kafka
+            # acknowledged what that poll published. Republished items would be in the topic now.
+            registry = FeedRegistry(redis, settings.redis_prefix)
+            ids = await registry.ids()
+            polled = 0
+            deadline = time.monotonic() + 90
+            while polled < FEEDS:
+                assert time.monotonic() < deadline, f"{polled} of {FEEDS} polls recorded"
+                assert second.poll() is None, "the second fetcher exited"
+                await asyncio.sleep(0.5)
+                health = await registry.health(ids)
+                polled = sum(1 for h in health.values() if h.last_poll_at is not None)
             records += [
                 r
                 for r in await read_topic(

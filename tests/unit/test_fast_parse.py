@@ -45,7 +45,7 @@ def test_on_real_feeds_the_fast_path_gives_feedparsers_items_or_declines(name):
     body = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
     fast = parse_simple_feed(body)
     if fast is None:
-        return  # declined: feedparser reads it
+        pytest.skip(f"the fast path declines {name}: feedparser reads it, nothing to compare")
     try:
         slow = parse_xml_feed(body)
     except FeedParseError:
@@ -70,8 +70,9 @@ def test_enough_real_feeds_take_the_fast_path():
 def test_our_own_feeds_agree_too(name):
     body = (DATA / name).read_bytes()
     fast = parse_simple_feed(body)
-    if fast is not None:
-        assert items(fast, name) == items(parse_xml_feed(body), name)
+    if fast is None:
+        pytest.skip(f"the fast path declines {name}: feedparser reads it, nothing to compare")
+    assert items(fast, name) == items(parse_xml_feed(body), name)
 
 
 @pytest.mark.parametrize(
