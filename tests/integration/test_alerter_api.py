@@ -174,19 +174,8 @@ async def test_the_committed_openapi_document_matches_the_app(api):
 
 
 async def _fail(api, delivery_id: str, team: str, sub_id: str, channel: str, hours_ago: float):
-    """A delivery that failed for good ``hours_ago``, recorded as the dispatcher records it."""
-    from newswatch.alerter.failed import FailedDeliveries
-    from newswatch.alerter.jobs import DeliveryJob
-    from newswatch.shared.contracts import ChannelTarget
-
-    failed = FailedDeliveries(api.redis, AlerterSettings().redis_prefix, api.ledger)
-    job = DeliveryJob(
-        id=delivery_id,
-        kind="alert",
-        subscription_id=sub_id,
-        team=team,
-        target=ChannelTarget(kind=channel, target=HOOK),
-    )
+    """A delivery that failed for good ``hours_ago``: its record in the ledger and its id in
+    the failed index (``failed.py``: a sorted set scored by when it failed), at a known time."""
     delivery = Delivery(
         id=delivery_id,
         subscription_id=sub_id,
@@ -197,12 +186,11 @@ async def _fail(api, delivery_id: str, team: str, sub_id: str, channel: str, hou
         status=DeliveryStatus.FAILED,
         attempts=[DeliveryAttempt(ok=False, error="HTTP 404")],
     )
+    failed_index = f"{AlerterSettings().redis_prefix}:alerter:failed"
     async with api.redis.pipeline(transaction=True) as pipe:
         api.ledger.record(pipe, delivery, first=True)
-        failed.record(pipe, job)
+        pipe.zadd(failed_index, {delivery_id: time.time() - hours_ago * 3600})
         await pipe.execute()
-    # When it failed: the store stamps "now"; these tests need known times.
-    await api.redis.zadd(failed._index, {delivery_id: time.time() - hours_ago * 3600}, xx=True)
 
 
 async def test_failed_deliveries_are_listed_per_team_filtered_and_paged(api):
