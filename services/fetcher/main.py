@@ -1,14 +1,18 @@
 """Composition root: builds the real adapters and runs the fetcher."""
 
+import asyncio
 import logging
 import os
+import random
 import secrets
 import socket
+import time
 
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from newswatch.fetcher.feeds import load_feed_list
+from newswatch.fetcher.feeds import FeedSpec, load_feed_list
 from newswatch.fetcher.http import FeedClient, build_client
 from newswatch.fetcher.leases import LeaseManager
 from newswatch.fetcher.publish import ItemPublisher
@@ -19,7 +23,7 @@ from newswatch.fetcher.settings import FetcherSettings
 from newswatch.fetcher.state import FetcherState
 from newswatch.shared.kafka import create_producer, ensure_topics, start_with_retry
 from newswatch.shared.lifecycle import run_service
-from newswatch.shared.outage import Backoff
+from newswatch.shared.outage import Backoff, OutageLog, describe
 from newswatch.shared.redis import create_redis
 
 log = logging.getLogger("newswatch.fetcher")
@@ -63,6 +67,27 @@ def _instance_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
 
 
+async def _seed(registry: FeedRegistry, feeds: list[FeedSpec]) -> list[FeedSpec]:
+    """Register the listed feeds, waiting up to a minute for a Redis that is still starting
+    (as start_with_retry waits for Kafka); a Redis lost later is the rounds' business."""
+    outage, backoff = OutageLog("redis", time.monotonic), Backoff(cap=5.0)
+    give_up, attempt = time.monotonic() + 60.0, 0
+    while True:
+        try:
+            added = await registry.add_missing(feeds)
+        except RedisError as exc:
+            attempt += 1
+            if time.monotonic() >= give_up:
+                raise
+            if line := outage.failed(type(exc).__name__, describe(exc)):
+                log.warning("fetcher: %s; waiting for it", line)
+            await asyncio.sleep(backoff.delay(attempt, random.Random()))
+            continue
+        if line := outage.succeeded():
+            log.warning("fetcher: %s", line)
+        return added
+
+
 async def run(settings: FetcherSettings) -> None:
     await ensure_topics(settings, [settings.topics.items])
     redis = create_redis(settings)
@@ -73,7 +98,7 @@ async def run(settings: FetcherSettings) -> None:
         for feed in feeds:
             if "interval_seconds" not in feed.model_fields_set:
                 feed.interval_seconds = settings.default_interval_seconds
-        added = await registry.add_missing(feeds)
+        added = await _seed(registry, feeds)
         log.info(
             "fetcher: %s lists %d feed(s), %d new to the registry",
             settings.feeds_file,

@@ -14,7 +14,7 @@ from newswatch.fetcher.settings import FetcherSettings
 from newswatch.shared.contracts import NewsItem
 from newswatch.shared.kafka import ensure_topics
 from newswatch.shared.redis import create_redis
-from tests.integration.helpers import read_topic
+from tests.integration.helpers import read_topic, until
 from tests.integration.service_process import MOST_LINES, ServiceProcess, outage
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis]
@@ -114,5 +114,27 @@ async def test_the_fetcher_outlives_a_kafka_stop_and_publishes_what_came_meanwhi
         published = await titles(env, 3)
         assert sorted(published) == ["After the outage", "Before the outage", "During the outage"]
         assert fetcher.alive()
+    finally:
+        fetcher.stop()
+
+
+async def test_a_fetcher_started_before_its_redis_waits_for_it(
+    private_redis, server_env, wire, tmp_path
+):
+    env = {**server_env, "REDIS_URL": private_redis.url}
+    settings = FetcherSettings(**env)
+    await ensure_topics(settings, [settings.topics.items])
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(f"feeds:\n  - url: {wire.url}\n    interval_seconds: 1\n")
+    wire.add("Listed before Redis was up")
+    await asyncio.to_thread(private_redis.stop)
+    fetcher = ServiceProcess(
+        "fetcher", {**env, **FAST, "NEWSWATCH_FETCHER_FEEDS_FILE": str(feeds)}, tmp_path / "f.log"
+    ).start()
+    try:
+        await until(lambda: fetcher.alive() and fetcher.logged("fetcher: redis down"), within=30)
+        await asyncio.to_thread(private_redis.start)
+        assert await titles(env, 1) == ["Listed before Redis was up"], fetcher.tail()
+        assert fetcher.logged("fetcher: redis back after") and fetcher.alive()
     finally:
         fetcher.stop()
