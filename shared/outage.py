@@ -19,8 +19,11 @@ Clock = Callable[[], float]
 
 def describe(exc: BaseException) -> str:
     """One short reason for a log line: the exception's type and first line, capped."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    if text.startswith(name):  # aiokafka's errors name themselves already
+        return text
+    return f"{name}: {text}" if text else name
 
 
 def _by_kind(counts: Counter[str]) -> str:

@@ -87,9 +87,7 @@ class Fetcher:
             self.counters.inc("feed_not_modified")
             return 0
         if validators.body_hash and result.validators.body_hash == validators.body_hash:
-            self.counters.inc(
-                "feed_unchanged"
-            )  # no validators from the server, same bytes: no parse
+            self.counters.inc("feed_unchanged")  # no validators from the server, same bytes
             return 0
         raw = parse_feed(result.body, result.content_type)
         if raw.recovered_error:

@@ -2,6 +2,8 @@
 
 import random
 
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+
 from newswatch.shared.outage import Backoff, OutageLog, describe
 
 
@@ -83,3 +85,5 @@ def test_backoff_doubles_up_to_the_cap_with_jitter_below_each_step():
 def test_describe_gives_type_and_first_line():
     assert describe(ConnectionError("refused\nmore detail")) == "ConnectionError: refused"
     assert describe(TimeoutError()) == "TimeoutError"
+    assert describe(KafkaTimeoutError()) == "KafkaTimeoutError"
+    assert describe(KafkaConnectionError("closed")) == "KafkaConnectionError: closed"
