@@ -67,6 +67,12 @@ class ApiKeyStore:
         record = ApiKey.model_validate_json(raw)
         return None if record.revoked_at else record
 
+    async def get(self, key_id: str) -> ApiKey | None:
+        """A key's record by its id (revoked ones too), e.g. to check a console session's key."""
+        digest = await self._redis.hget(self._ids, key_id)
+        raw = await self._redis.hget(self._keys, digest) if digest else None
+        return ApiKey.model_validate_json(raw) if raw else None
+
     async def revoke(self, key_id: str) -> ApiKey | None:
         digest = await self._redis.hget(self._ids, key_id)
         raw = await self._redis.hget(self._keys, digest) if digest else None

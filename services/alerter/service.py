@@ -214,7 +214,7 @@ class Alerter:
                 assignment = self.book.assign(item)
                 if assignment.is_new_report:
                     story = assignment.story
-                    self.stories.save(story_pipe, story, self.book.signature(story.id))
+                    self.stories.save(story_pipe, story, self.book.signature(story.id), item)
                     stories_out.append(story.model_copy(deep=True))
                     self.counters.inc(
                         "stories_new" if assignment.is_new_story else "reports_folded"

@@ -2,7 +2,9 @@
 several alerters keep one story book.
 
 Keys (``{prefix}:alerter:...``): ``story:{id}`` JSON of the Story and its
-signature, expiring after ``RETENTION``; ``stories`` sorted set id -> when last saved;
+signature, expiring after ``RETENTION``; ``report:{item id}`` the ClassifiedItem JSON of each
+report folded in (for the console: evidence, facts, each report's headline), expiring with it;
+``stories`` sorted set id -> when last saved;
 ``story_changes`` a stream of (story id, saving instance); ``story_lock`` held while
 an instance assigns a batch of reports to stories. Under the lock an instance first
 takes in the stories the others changed since it last looked, so reports of one
@@ -18,7 +20,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from newswatch.alerter.stories import Signature
-from newswatch.shared.contracts import Story
+from newswatch.shared.contracts import ClassifiedItem, Story
 
 RETENTION_SECONDS = 14 * 24 * 3600
 CHANGES_KEPT = 10_000
@@ -60,11 +62,19 @@ class StoryStore:
         )
         return await self._load(ids)
 
-    def save(self, pipe: Pipeline, story: Story, signature: Signature) -> None:
+    def save(
+        self,
+        pipe: Pipeline,
+        story: Story,
+        signature: Signature,
+        report: ClassifiedItem | None = None,
+    ) -> None:
         value = json.dumps(
             {"story": story.model_dump(mode="json"), "signature": signature.to_dict()}
         )
         pipe.set(f"{self._prefix}:story:{story.id}", value, ex=RETENTION_SECONDS)
+        if report is not None:
+            pipe.set(self.report_key(report.item.id), report.to_json_bytes(), ex=RETENTION_SECONDS)
         pipe.zadd(self._index, {story.id: time.time()})
         pipe.xadd(
             self._changes,
@@ -72,6 +82,20 @@ class StoryStore:
             maxlen=CHANGES_KEPT,
             approximate=True,
         )
+
+    def report_key(self, item_id: str) -> str:
+        return f"{self._prefix}:report:{item_id}"
+
+    async def reports(self, item_ids: list[str]) -> dict[str, ClassifiedItem]:
+        """The reports kept of these items (none for those saved without one, or expired)."""
+        if not item_ids:
+            return {}
+        values = await self._redis.mget([self.report_key(i) for i in item_ids])
+        return {
+            i: ClassifiedItem.model_validate_json(v)
+            for i, v in zip(item_ids, values, strict=True)
+            if v
+        }
 
     async def get_many(self, story_ids: list[str]) -> dict[str, Story]:
         if not story_ids:
