@@ -104,6 +104,18 @@ class AlerterSettings(CommonSettings):
         ge=1,
         description="How long failed API keys are counted, and how long a lockout lasts.",
     )
+    console_session_minutes: float = Field(
+        default=480.0,
+        gt=0.0,
+        le=7 * 24 * 60,
+        description="How long a watch-officer console session (signed in with an API key) lasts "
+        "without use; each request renews it.",
+    )
+    console_admin_teams: str = Field(
+        default="admin",
+        description="Comma-separated teams whose API keys are administrators in the console "
+        "(they see the feeds health page).",
+    )
 
     @property
     def consumer_group(self) -> str:
