@@ -238,16 +238,20 @@ def _train(args: argparse.Namespace) -> int:
 
     default = Path(__file__).resolve().parent.parent / "tests" / "data" / "classifier" / "train"
     paths = args.data or [default]
-    missing = [p for p in paths if not p.exists()]
+    missing = [p for p in [*paths, *(args.calibrate or [])] if not p.exists()]
     if missing:
         print(f"newswatch train: no such file or folder: {missing[0]}", file=sys.stderr)
         return 2
     examples = [e for p in paths for e in read_examples(p)]
+    calibration = [e for p in args.calibrate or [] for e in read_examples(p)]
     rules_only = _load_classifier(args.tags_dir, with_model=False)
+    verdicts = training.rule_verdicts
     report = training.train(
         examples,
-        rules_only.tags,
-        training.rule_verdicts(rules_only, examples),  # type: ignore[attr-defined]
+        rules_only.tags,  # type: ignore[attr-defined]
+        verdicts(rules_only, examples),
+        calibration=calibration,
+        calibration_hits=verdicts(rules_only, calibration),
     )
     folder = args.tags_dir or Path(str(resources.files("newswatch.classifier") / "tags"))
     out = args.out or folder / MODEL_FILE
