@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.web import deliveries, feedback, service, subscriptions
+from newswatch.alerter.web.console import console_router
 from newswatch.alerter.web.deps import ApiServices
 from newswatch.alerter.web.errors import ERROR_RESPONSES, install_error_handlers
 from newswatch.alerter.web.limits import BodyLimit
@@ -56,6 +57,7 @@ def create_app(settings: AlerterSettings | None = None, redis: Redis | None = No
     for router in (subscriptions.router, deliveries.router):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(feedback.feedback_router(settings), responses=ERROR_RESPONSES)
+    app.include_router(console_router(settings))  # the watch-officer console at /
     return app
 
 

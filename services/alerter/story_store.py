@@ -31,7 +31,8 @@ class StoryStore:
         self._redis = redis
         self._prefix = f"{prefix}:alerter"
         self._index = f"{self._prefix}:stories"
-        self._changes = f"{self._prefix}:story_changes"
+        # Public: the console's live stream follows it (XREAD) to show stories as they change.
+        self.changes_key = self._changes = f"{self._prefix}:story_changes"
         self._origin = uuid.uuid4().hex[:12]
         self._seen_change = "0-0"
 
