@@ -98,3 +98,11 @@ class WebhookReceiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+async def sign_in(page, base: str, key: str, path: str = "/") -> None:  # type: ignore[no-untyped-def]
+    """Through the sign-in form, as an officer would; returns on the page signed in to."""
+    await page.goto(base + path)
+    await page.fill("#key", key)
+    await page.click("form[action='/login'] button[type=submit]")
+    await page.wait_for_url(lambda url: "/login" not in url)
