@@ -75,14 +75,16 @@ class WebhookReceiver:
     """Collects the JSON bodies (and headers) POSTed to it, on a free loopback port."""
 
     def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], dict]] = []
+        # (headers with lower-case names, the JSON body, the raw body) of each POST
+        self.received: list[tuple[dict[str, str], dict, bytes]] = []
         self.arrived = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.received.append((dict(self.headers), json.loads(body or b"{}")))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                receiver.received.append((headers, json.loads(body or b"{}"), body))
                 receiver.arrived.set()
                 self.send_response(204)
                 self.end_headers()
