@@ -20,6 +20,7 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
         settings.app_id,
         broker=[f"kafka://{h.strip()}" for h in settings.kafka_bootstrap_servers.split(",")],
         store="memory://",
+        datadir=settings.datadir,  # faust's default is the working directory
         web_enabled=False,
         # Our topics are created up front (newswatch topics create); faust creates none.
         topic_allow_declare=False,

@@ -1,3 +1,4 @@
+import tempfile
 from pathlib import Path
 
 from pydantic import Field
@@ -62,6 +63,15 @@ class ClassifierSettings(CommonSettings):
     producer_batch_bytes: int = Field(
         default=262_144, ge=16_384, description="Largest producer batch per partition, bytes."
     )
+    data_dir: Path | None = Field(
+        default=None,
+        description=(
+            "faust's data directory (it keeps nothing durable there: tables are in memory, "
+            "offsets in Kafka). Unset: '<group>-data' in the temporary directory (TMPDIR, "
+            "else /tmp), writable by any user; never the working directory, which an image's "
+            "unprivileged user cannot write."
+        ),
+    )
     producer_compression: str | None = Field(
         default=None,
         description="Producer compression: unset (none) or 'gzip' (CPU for network and disk).",
@@ -70,3 +80,7 @@ class ClassifierSettings(CommonSettings):
     @property
     def app_id(self) -> str:
         return self.group_id or f"{self.topic_prefix}-classifier"
+
+    @property
+    def datadir(self) -> Path:
+        return self.data_dir or Path(tempfile.gettempdir()) / f"{self.app_id}-data"
