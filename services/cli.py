@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
     p = command("topics", "Create the pipeline's Kafka topics, or list them.", _topics)
     p.add_argument("action", choices=["create", "list"])
     p.add_argument("--tags-dir", type=Path, help="tag files whose topics to create")
+    p.add_argument(
+        "--partitions",
+        type=int,
+        help="create topics with N partitions and grow existing ones to N (never shrinks); "
+        "default NEWSWATCH_TOPIC_PARTITIONS for new topics, existing ones left as they are",
+    )
 
     p = command(
         "feeds", "Manage the feed registry at run time, and see each feed's health.", _feeds
@@ -271,15 +277,21 @@ def _tags(args: argparse.Namespace) -> None:
 
 
 def _topics(args: argparse.Namespace) -> None:
-    from newswatch.shared.kafka import ensure_topics
+    from newswatch.shared.kafka import ensure_topics, grow_partitions
     from newswatch.shared.settings import CommonSettings
 
     settings = CommonSettings()
     tags = _load_classifier(args.tags_dir).tags  # type: ignore[attr-defined]
     names = settings.topics.pipeline(tags)
     if args.action == "create":
-        created = asyncio.run(ensure_topics(settings, names))
+        if args.partitions is not None and args.partitions < 1:
+            raise ValueError("--partitions must be at least 1")
+        created = asyncio.run(ensure_topics(settings, names, args.partitions))
         print(f"created {len(created)} topic(s); {len(names) - len(created)} already existed")
+        if args.partitions:
+            grown = asyncio.run(grow_partitions(settings, names, args.partitions))
+            for name, before in grown.items():
+                print(f"grew {name} from {before} to {args.partitions} partitions")
     for name in names:
         print(name)
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 from newswatch.shared.settings import CommonSettings
@@ -47,10 +47,7 @@ async def ensure_topics(
     settings: CommonSettings, names: Iterable[str], partitions: int | None = None
 ) -> list[str]:
     """Create the topics that do not exist yet; return the ones created."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newswatch-admin"
-    )
-    await start_with_retry(admin, "admin")
+    admin = await _started_admin(settings)
     try:
         existing = set(await admin.list_topics())
         wanted = [n for n in dict.fromkeys(names) if n not in existing]
@@ -70,3 +67,35 @@ async def ensure_topics(
         return wanted
     finally:
         await admin.close()
+
+
+def partitions_to_add(current: dict[str, int], wanted: int) -> dict[str, int]:
+    """The topics to grow to ``wanted`` partitions: those with fewer. Never fewer than now:
+    Kafka cannot take partitions away (their records would be lost)."""
+    return {name: count for name, count in current.items() if count < wanted}
+
+
+async def grow_partitions(
+    settings: CommonSettings, names: Iterable[str], partitions: int
+) -> dict[str, int]:
+    """Give every named topic with fewer than ``partitions`` that many; return the grown
+    topics' previous counts. A key's partition changes with the count, so records of one
+    key written before and after may be read out of order once (see docs/operations)."""
+    admin = await _started_admin(settings)
+    try:
+        described = await admin.describe_topics(list(dict.fromkeys(names)))
+        current = {t["topic"]: len(t["partitions"]) for t in described if not t["error_code"]}
+        grow = partitions_to_add(current, partitions)
+        if grow:
+            await admin.create_partitions({n: NewPartitions(total_count=partitions) for n in grow})
+        return grow
+    finally:
+        await admin.close()
+
+
+async def _started_admin(settings: CommonSettings) -> AIOKafkaAdminClient:
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newswatch-admin"
+    )
+    await start_with_retry(admin, "admin")
+    return admin
