@@ -70,4 +70,6 @@ def main(settings: AlerterSettings | None = None) -> None:
         host=settings.api_host,
         port=settings.api_port,
         log_level=settings.log_level.lower(),
+        # Open consoles hold live streams that never end by themselves: cut them after this.
+        timeout_graceful_shutdown=5,
     )
