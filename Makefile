@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install infra run test test-unit lint format bench model schemas up down status clean
+.PHONY: help install infra run test test-unit lint format bench model schemas up down status clean screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv with newswatch and its dev tools installed
 	@echo "installed: $(BIN)/newswatch"
 
-infra: ## Install Kafka (Maven jars) and Redis (Debian package) if missing
+infra: ## Install Kafka (Maven jars), Redis and Chromium (Debian packages) if missing
 	deploy/local/kafka.sh install
 	deploy/local/redis.sh install
+	deploy/local/chromium.sh install
 
 run: install infra ## Start Kafka, Redis, the three services and a demo feed; show alerts
 	deploy/local/run.sh
@@ -43,6 +44,9 @@ format: install ## Format the code with ruff
 
 bench: install ## Print the benchmark table
 	$(BIN)/python -m benchmarks
+
+screenshots: install infra ## Write PNGs of the console's main pages to docs/screenshots/ (seeded stack)
+	$(BIN)/python -m tests.browser.screenshots
 
 model: install ## Retrain the classifier's model from tests/data/classifier/train, then score every split
 	$(BIN)/newswatch train

@@ -77,6 +77,7 @@ api_key=$("$BIN/newswatch" keys create --team default --name "make run" 2>/dev/n
 api_key_id=$(cut -d_ -f2 <<<"$api_key")
 
 say "newswatch is up ($(( $(date +%s) - started ))s): alerts appear below as the demo wire publishes."
+say "Watch-officer console: http://127.0.0.1:$NEWSWATCH_ALERTER_API_PORT/ (sign in with the key below)"
 say "Subscriptions API: http://127.0.0.1:$NEWSWATCH_ALERTER_API_PORT/docs · a key for team default, valid until Ctrl-C:"
 say "  curl -H 'Authorization: Bearer $api_key' http://127.0.0.1:$NEWSWATCH_ALERTER_API_PORT/v1/subscriptions"
 say "Service logs: $LOGS/*.log · Ctrl-C stops everything."
