@@ -24,6 +24,7 @@ from newswatch.alerter.dispatch import Dispatcher
 from newswatch.alerter.failed import FailedDeliveries
 from newswatch.alerter.keys import ApiKeyStore
 from newswatch.alerter.ledger import DeliveryLedger
+from newswatch.alerter.outcomes import OutcomeWriter
 from newswatch.alerter.pending import PendingDigests
 from newswatch.alerter.queue import RetryQueue
 from newswatch.alerter.routing import Router
@@ -82,7 +83,7 @@ def build_alerter(
         channels,
         stores.ledger,
         stores.queue,
-        stores.failed,
+        OutcomeWriter(redis, stores.ledger, stores.queue, stores.failed),
         counters,
     )
     return Alerter(settings, consumer, producer, stores, router, dispatcher, counters)

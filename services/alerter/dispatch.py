@@ -3,11 +3,12 @@
 Every attempt starts by claiming its job from the retry queue (first attempts
 too: the router queues jobs due at once and wakes the dispatcher), at most
 ``concurrency`` at a time. Each outcome is written the moment its attempt ends,
-in one Redis transaction of its own: the record, and the job leaving the queue
-(delivered, failed) or rescheduled with backoff. So an alerter killed mid-way
-repeats at most the attempts it had in flight. Finished records go to the
-deliveries topic; failures are kept for replay and, if the operator wants,
-dead-lettered too.
+in one atomic Redis script of its own (``outcomes.py``): the record, and the job
+leaving the queue (delivered, failed) or rescheduled with backoff. So an alerter killed mid-way
+repeats at most the attempts it had in flight. Jobs held back by their lane (an
+earlier alert to the same destination is retrying) are not claimed (``queue.py``).
+Finished records go to the deliveries topic; failures are kept for replay and,
+if the operator wants, dead-lettered too.
 """
 
 import asyncio
@@ -15,19 +16,18 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
 from redis.asyncio import Redis
 
 from newswatch.alerter.channels import Channel, DeliveryError
-from newswatch.alerter.failed import FailedDeliveries
 from newswatch.alerter.feedback.links import FeedbackNotices
 from newswatch.alerter.jobs import DeliveryJob, Outcome, after_attempt, give_up_default
 from newswatch.alerter.ledger import DeliveryLedger
+from newswatch.alerter.outcomes import OutcomeWriter
 from newswatch.alerter.queue import RetryQueue
 from newswatch.alerter.settings import AlerterSettings
-from newswatch.shared.contracts import DeliveryAttempt, DeliveryStatus
+from newswatch.shared.contracts import Delivery, DeliveryAttempt, DeliveryStatus
 from newswatch.shared.contracts.base import utc_now
 from newswatch.shared.dead_letters import build_dead_letter
 from newswatch.shared.observability import Counters
@@ -46,7 +46,7 @@ class Dispatcher:
         channels: dict[str, Channel],
         ledger: DeliveryLedger,
         queue: RetryQueue,
-        failed: FailedDeliveries,
+        outcomes: OutcomeWriter,
         counters: Counters,
     ) -> None:
         self._settings = settings
@@ -55,13 +55,15 @@ class Dispatcher:
         self._channels = channels
         self._ledger = ledger
         self._queue = queue
-        self._failed = failed
+        self._outcomes = outcomes
         self._feedback = FeedbackNotices.from_settings(settings, redis)
         self.counters = counters
         # A job whose subscription was deleted meanwhile is failed, not attempted.
         self.wanted: Callable[[DeliveryJob], Awaitable[bool]] = _always
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._publishing: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._claim_batch = max(1, settings.concurrency // 10)
 
     def wake(self) -> None:
         """Jobs were queued due now: claim them without waiting for the next look."""
@@ -85,6 +87,8 @@ class Dispatcher:
             for task in self._in_flight:
                 task.cancel()
             await asyncio.gather(*self._in_flight, return_exceptions=True)
+            if self._publishing:  # records already written to Redis: let Kafka have them
+                await asyncio.wait(self._publishing, timeout=5.0)
 
     async def pump(self) -> int:
         """Claim due jobs while there is room and start attempting them; returns how many."""
@@ -106,7 +110,10 @@ class Dispatcher:
 
     def _delivered(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        self._wake.set()  # room for more, and the job's lane may have its next job due
+        # Room for more (and the job's lane may have let others go): claim in batches of a
+        # tenth of the slots, not one claim per finished job; the idle look takes the rest.
+        if self._settings.concurrency - len(self._in_flight) >= self._claim_batch:
+            self._wake.set()
         if not task.cancelled() and task.exception() is not None:
             # The outcome was not written: the job stays leased and is retried after the lease.
             self.counters.inc("outcomes_unrecorded")
@@ -184,28 +191,24 @@ class Dispatcher:
         return channel.mask(job.target) if channel else "…"
 
     async def _finish(self, job: DeliveryJob, outcome: Outcome) -> None:
-        """Write one outcome, in a transaction of its own, then publish it when final."""
+        """Write one outcome (one atomic script); publish it, when final, in the background."""
         record = job.record(outcome.status, self.mask(job))
-        async with self._redis.pipeline(transaction=True) as pipe:
-            self._ledger.record(pipe, record, first=len(job.attempts) == 1)
-            if outcome.status is DeliveryStatus.RETRYING:
-                assert isinstance(outcome.retry_at, datetime)
-                await self._queue.put(pipe, job, outcome.retry_at.timestamp())
-            else:
-                await self._queue.remove(pipe, job.id)
-                if outcome.status is DeliveryStatus.FAILED:
-                    self._failed.record(pipe, job)
-                else:
-                    self._failed.forget(pipe, job.id)
-            await pipe.execute()
+        retry_at = outcome.retry_at.timestamp() if outcome.retry_at else None
+        await self._outcomes.write(job, record, time.time(), retry_at)
         self.counters.inc(f"delivery_{outcome.status.value}.{job.target.kind}")
-        if outcome.status is DeliveryStatus.RETRYING:
-            return
+        if outcome.status is not DeliveryStatus.RETRYING:
+            task = asyncio.create_task(self._publish(job, record, outcome.status))
+            self._publishing.add(task)
+            task.add_done_callback(self._published)
+
+    async def _publish(self, job: DeliveryJob, record: Delivery, status: DeliveryStatus) -> None:
+        """The final record on the deliveries topic (and a failure's dead letter): in the
+        background, so an attempt's slot waits for Redis only, not for Kafka."""
         topics = self._settings.topics
         payload = record.to_json_bytes()
         key = job.id.encode()
         sends = [await self._producer.send(topics.deliveries, payload, key=key)]
-        if outcome.status is DeliveryStatus.FAILED and self._settings.dead_letter_deliveries:
+        if status is DeliveryStatus.FAILED and self._settings.dead_letter_deliveries:
             letter = build_dead_letter(
                 service="alerter",
                 error_kind="delivery_failed",
@@ -220,6 +223,12 @@ class Dispatcher:
                 )
             )
         await asyncio.gather(*sends)
+
+    def _published(self, task: asyncio.Task[None]) -> None:
+        self._publishing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.counters.inc("records_unpublished")
+            log.error("alerter: publishing a delivery record failed", exc_info=task.exception())
 
 
 async def _always(_job: DeliveryJob) -> bool:

@@ -2,7 +2,7 @@
 
 A delivery fails finally when its receiver refuses it for good (a 404, a refused
 address) or keeps failing for its whole retry window. Its job is kept here with the
-time it failed; ``newswatch deliveries retry`` (and the API, through
+time it failed (written with the outcome, by ``outcomes.py``); ``newswatch deliveries retry`` (and the API, through
 :meth:`FailedDeliveries.failed_deliveries`) selects them by team, subscription,
 channel and time, and a replay queues them again with a fresh retry window, at the
 end of their lanes. A replayed delivery that succeeds leaves this store.
@@ -46,19 +46,14 @@ class FailedFilter:
 class FailedDeliveries:
     def __init__(self, redis: Redis, prefix: str, ledger: DeliveryLedger) -> None:
         self._redis = redis
-        self._index = f"{prefix}:alerter:failed"
-        self._jobs = f"{prefix}:alerter:failed_jobs"
+        self.index_key = f"{prefix}:alerter:failed"
+        self.jobs_key = f"{prefix}:alerter:failed_jobs"
         self._ledger = ledger
-
-    def record(self, pipe: Pipeline, job: DeliveryJob) -> None:
-        """On ``pipe``, in the transaction that records the failure."""
-        pipe.hset(self._jobs, job.id, job.model_dump_json())
-        pipe.zadd(self._index, {job.id: time.time()})
 
     def forget(self, pipe: Pipeline, job_id: str) -> None:
         """A replayed delivery got through."""
-        pipe.hdel(self._jobs, job_id)
-        pipe.zrem(self._index, job_id)
+        pipe.hdel(self.jobs_key, job_id)
+        pipe.zrem(self.index_key, job_id)
 
     async def failed_deliveries(
         self, which: FailedFilter = FailedFilter(), limit: int = 100
@@ -69,7 +64,9 @@ class FailedDeliveries:
         found: list[Delivery] = []
         start = 0
         while len(found) < limit:
-            ids = await self._redis.zrevrangebyscore(self._index, high, low, start=start, num=500)
+            ids = await self._redis.zrevrangebyscore(
+                self.index_key, high, low, start=start, num=500
+            )
             if not ids:
                 break
             start += len(ids)
@@ -86,7 +83,7 @@ class FailedDeliveries:
         chosen = await self.failed_deliveries(which, limit)
         if not chosen:
             return []
-        raw_jobs = await self._redis.hmget(self._jobs, [d.id for d in chosen])
+        raw_jobs = await self._redis.hmget(self.jobs_key, [d.id for d in chosen])
         replayed = []
         now = utc_now()
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -21,18 +21,21 @@ class DeliveryLedger:
         self._redis = redis
         self._prefix = f"{prefix}:alerter"
 
-    def _log_key(self, team: str, subscription_id: str) -> str:
+    def log_key(self, team: str, subscription_id: str) -> str:
         return f"{self._prefix}:log:{subscription_key(team, subscription_id)}"
+
+    def record_key(self, delivery_id: str) -> str:
+        return f"{self._prefix}:delivery:{delivery_id}"
 
     def record(self, pipe: Pipeline, delivery: Delivery, *, first: bool) -> None:
         """Queue the record's write on ``pipe``, so it commits with the queue's change."""
         pipe.set(
-            f"{self._prefix}:delivery:{delivery.id}",
+            self.record_key(delivery.id),
             delivery.to_json_bytes(),
             ex=RECORD_TTL_SECONDS,
         )
         if first:
-            log_key = self._log_key(delivery.team, delivery.subscription_id)
+            log_key = self.log_key(delivery.team, delivery.subscription_id)
             pipe.lpush(log_key, delivery.id)
             pipe.ltrim(log_key, 0, LOG_LENGTH - 1)
 
@@ -40,7 +43,7 @@ class DeliveryLedger:
         """Which of these deliveries are over (delivered or failed): never attempt those again."""
         if not delivery_ids:
             return set()
-        values = await self._redis.mget([f"{self._prefix}:delivery:{i}" for i in delivery_ids])
+        values = await self._redis.mget([self.record_key(i) for i in delivery_ids])
         return {
             i
             for i, raw in zip(delivery_ids, values, strict=True)
@@ -49,12 +52,12 @@ class DeliveryLedger:
         }
 
     async def get(self, delivery_id: str) -> Delivery | None:
-        raw = await self._redis.get(f"{self._prefix}:delivery:{delivery_id}")
+        raw = await self._redis.get(self.record_key(delivery_id))
         return Delivery.model_validate_json(raw) if raw else None
 
     async def recent(self, team: str, subscription_id: str, limit: int = 50) -> list[Delivery]:
-        ids = await self._redis.lrange(self._log_key(team, subscription_id), 0, limit - 1)
+        ids = await self._redis.lrange(self.log_key(team, subscription_id), 0, limit - 1)
         if not ids:
             return []
-        values = await self._redis.mget([f"{self._prefix}:delivery:{i.decode()}" for i in ids])
+        values = await self._redis.mget([self.record_key(i.decode()) for i in ids])
         return [Delivery.model_validate_json(v) for v in values if v]

@@ -2,23 +2,26 @@
 
 Every delivery is written here *before* its first attempt; every attempt is
 made by claiming it from here, and its outcome removes or reschedules it in the
-same transaction that records the outcome. An alerter that dies mid-attempt
+same atomic step that records the outcome. An alerter that dies mid-attempt
 leaves the job behind, and whichever alerter runs next picks it up when the lease
 runs out. Claiming bumps a job's due time by the lease, in one Lua call, so two
 alerters never attempt the same job at once.
 
-Order: each (subscription, destination) is a *lane*, a sorted set of its
-unfinished jobs by the time they were made. Only the lane's head may be claimed;
-a job behind it is parked until the head finishes (delivered or failed), which
-makes the next one due at once. So while an alert retries through an outage, the
-alerts after it to the same destination wait behind it instead of overtaking it,
-and a receiver that comes back gets them in the order they were made. Only the
-head retries during an outage: one request per backoff per destination.
+Order: each (subscription, destination) is a *lane*, its unfinished jobs by the
+time they were made. A lane flows while none of its jobs is retrying: its alerts
+are attempted as they come, concurrently. Once one fails and is rescheduled, the
+lane is *held*: only its earliest retrying job may be attempted; every later job is
+parked. When that job is delivered (or fails for good) the next retrying one is
+due at once, and when none is left the parked ones go. So a later alert is never
+delivered before an earlier one still retrying to the same destination, and an
+outage costs one request per backoff per destination, not one per alert. (Two
+first attempts already in flight together may still arrive in either order.)
 
 Keys (``{prefix}:alerter:...``): ``jobs`` hash id -> DeliveryJob JSON;
 ``queue`` sorted set id -> due (epoch seconds); ``lanes`` hash id -> its lane
-key; ``lane:{id}`` sorted set job id -> sequence; ``alerted:{team}/{sub}:{subject}``
-marks what a subscription has been told about (alerted or put in a digest).
+key; ``lane:{id}`` sorted set job id -> sequence, and ``lane:{id}:retrying`` its
+retrying jobs; ``parked`` set of jobs waiting for their lane;
+``alerted:{team}/{sub}:{subject}`` marks what a subscription has been told about.
 """
 
 import time
@@ -31,7 +34,7 @@ from newswatch.alerter.jobs import DeliveryJob
 MARKER_TTL_SECONDS = 14 * 24 * 3600
 
 # Queue one job: its JSON, its due time, its lane (keeping its place when rescheduled).
-_ENQUEUE_LUA = """
+ENQUEUE_LUA = """
 local function enqueue(jobs, queue, lanes, lane, id, json, due, seq)
   redis.call('HSET', jobs, id, json)
   redis.call('ZADD', queue, due, id)
@@ -43,7 +46,7 @@ end
 # Claim the (subscription, subject) pair and queue its jobs, or do nothing if already claimed.
 # KEYS: marker, jobs, queue, lanes; ARGV: ttl, due, then (id, json, lane, seq) per job.
 _CLAIM_STORY = (
-    _ENQUEUE_LUA
+    ENQUEUE_LUA
     + """
 if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
 for i = 3, #ARGV, 4 do
@@ -55,55 +58,89 @@ return 1
 
 # KEYS: jobs, queue, lanes; ARGV: id, json, lane, due, seq.
 _PUT = (
-    _ENQUEUE_LUA
+    ENQUEUE_LUA
     + """
 enqueue(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[1], ARGV[2], ARGV[4], ARGV[5])
 return 1
 """
 )
 
-# Take up to ARGV[3] due jobs that head their lanes, leasing each until ARGV[2]; park the
-# ones behind an unfinished job until ARGV[4]. KEYS: queue, lanes, jobs. Lane keys are read
-# from the ``lanes`` hash (one Redis, not a cluster). A lane entry whose job is gone is dropped.
-_CLAIM_HEADS = """
+# The earliest retrying job of a lane (stale entries, whose job is gone, are dropped).
+HELD_LUA = """
+local function held_by(jobs, lane)
+  local retrying = lane .. ':retrying'
+  local first = redis.call('ZRANGE', retrying, 0, 0)[1]
+  while first and redis.call('HEXISTS', jobs, first) == 0 do
+    redis.call('ZREM', retrying, first)
+    first = redis.call('ZRANGE', retrying, 0, 0)[1]
+  end
+  return first
+end
+"""
+
+# Take up to ARGV[3] due jobs, leasing each until ARGV[2]; park until ARGV[4] the ones a
+# held lane keeps back. KEYS: queue, lanes, jobs, parked. Lane keys are read from the
+# ``lanes`` hash (one Redis, not a cluster).
+_CLAIM = (
+    HELD_LUA
+    + """
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3] * 4)
 local taken = {}
 for _, id in ipairs(ids) do
   if #taken >= tonumber(ARGV[3]) then break end
   local lane = redis.call('HGET', KEYS[2], id)
-  local head = id
-  if lane then
-    head = redis.call('ZRANGE', lane, 0, 0)[1]
-    while head and head ~= id and redis.call('HEXISTS', KEYS[3], head) == 0 do
-      redis.call('ZREM', lane, head)
-      head = redis.call('ZRANGE', lane, 0, 0)[1]
-    end
-    if not head then head = id end
-  end
-  if head == id then
+  local first = lane and held_by(KEYS[3], lane)
+  if (not first) or first == id then
     redis.call('ZADD', KEYS[1], ARGV[2], id)
+    redis.call('SREM', KEYS[4], id)
     taken[#taken + 1] = id
   else
     redis.call('ZADD', KEYS[1], ARGV[4], id)
+    redis.call('SADD', KEYS[4], id)
   end
 end
 return taken
 """
+)
 
-# A job is over: out of the queue and its lane; the next job of the lane is due now.
-# KEYS: jobs, queue, lanes; ARGV: id, now.
-_FINISH = """
-local lane = redis.call('HGET', KEYS[3], ARGV[1])
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1])
-if lane then
-  redis.call('ZREM', lane, ARGV[1])
-  local head = redis.call('ZRANGE', lane, 0, 0)[1]
-  if head then redis.call('ZADD', KEYS[2], 'XX', 'LT', ARGV[2], head) end
+# A failed attempt: the job is rescheduled and holds its lane.
+RETRY_LUA = """
+local function retry(jobs, queue, lanes, lane, id, json, due, seq)
+  enqueue(jobs, queue, lanes, lane, id, json, due, seq)
+  redis.call('ZADD', lane .. ':retrying', redis.call('ZSCORE', lane, id), id)
 end
-return 1
 """
+
+# A job is over: out of the queue and its lane. If it held the lane, the next retrying job is
+# due now, or, none left, every parked job of the lane.
+FINISH_LUA = (
+    HELD_LUA
+    + """
+local function finish(jobs, queue, lanes, parked, id, now)
+  local lane = redis.call('HGET', lanes, id)
+  redis.call('HDEL', jobs, id)
+  redis.call('ZREM', queue, id)
+  redis.call('HDEL', lanes, id)
+  redis.call('SREM', parked, id)
+  if not lane then return end
+  redis.call('ZREM', lane, id)
+  if redis.call('ZREM', lane .. ':retrying', id) == 0 then return end
+  local first = held_by(jobs, lane)
+  if first then
+    redis.call('ZADD', queue, 'XX', 'LT', now, first)
+    return
+  end
+  for _, waiting in ipairs(redis.call('ZRANGE', lane, 0, -1)) do
+    if redis.call('SREM', parked, waiting) == 1 then
+      redis.call('ZADD', queue, 'XX', now, waiting)
+    end
+  end
+end
+"""
+)
+
+# KEYS: jobs, queue, lanes, parked; ARGV: id, now.
+_FINISH = FINISH_LUA + "finish(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2])"
 
 # Take up to ARGV[3] members due by ARGV[1], pushing each to ARGV[2] (its lease).
 CLAIM_DUE = """
@@ -120,11 +157,12 @@ class RetryQueue:
         self.jobs_key = f"{self._prefix}:jobs"
         self.queue_key = f"{self._prefix}:queue"
         self.lanes_key = f"{self._prefix}:lanes"
+        self.parked_key = f"{self._prefix}:parked"
         self.lease = lease_seconds
         self._last_seq = 0
         self._claim_story = redis.register_script(_CLAIM_STORY)
         self._put = redis.register_script(_PUT)
-        self._claim_heads = redis.register_script(_CLAIM_HEADS)
+        self._claim = redis.register_script(_CLAIM)
         self._finish = redis.register_script(_FINISH)
 
     def marker(self, subscription_key: str, subject: str) -> str:
@@ -139,7 +177,8 @@ class RetryQueue:
         self._last_seq = max(time.time_ns() // 1000, self._last_seq + 1)
         return self._last_seq
 
-    def _job_args(self, job: DeliveryJob) -> list[object]:
+    def job_args(self, job: DeliveryJob) -> list[object]:
+        """(id, JSON, lane key, sequence): what ``enqueue`` in Lua takes."""
         return [job.id, job.model_dump_json(), self.lane_key(job), self._seq()]
 
     async def claim_story(
@@ -149,7 +188,7 @@ class RetryQueue:
         The jobs are due at once: the dispatcher claims them like any other."""
         args: list[object] = [MARKER_TTL_SECONDS, time.time()]
         for job in jobs:
-            args += self._job_args(job)
+            args += self.job_args(job)
         await self._claim_story(
             keys=[
                 self.marker(subscription_key, subject),
@@ -163,7 +202,7 @@ class RetryQueue:
 
     async def put(self, pipe: Pipeline, job: DeliveryJob, due: float) -> None:
         """Queue or reschedule ``job`` on ``pipe``; a rescheduled job keeps its place in its lane."""
-        job_id, json, lane, seq = self._job_args(job)
+        job_id, json, lane, seq = self.job_args(job)
         await self._put(
             keys=[self.jobs_key, self.queue_key, self.lanes_key],
             args=[job_id, json, lane, due, seq],
@@ -171,18 +210,18 @@ class RetryQueue:
         )
 
     async def remove(self, pipe: Pipeline, job_id: str) -> None:
-        """The job is over (on ``pipe``): the next job of its lane becomes due at once."""
+        """The job is over (on ``pipe``): if it held its lane, the lane moves on."""
         await self._finish(
-            keys=[self.jobs_key, self.queue_key, self.lanes_key],
+            keys=[self.jobs_key, self.queue_key, self.lanes_key, self.parked_key],
             args=[job_id, time.time()],
             client=pipe,
         )
 
     async def claim_due(self, limit: int = 200) -> list[DeliveryJob]:
-        """Lease up to ``limit`` due jobs, each the head of its lane."""
+        """Lease up to ``limit`` due jobs that their lanes let go."""
         now = time.time()
-        ids = await self._claim_heads(
-            keys=[self.queue_key, self.lanes_key, self.jobs_key],
+        ids = await self._claim(
+            keys=[self.queue_key, self.lanes_key, self.jobs_key, self.parked_key],
             args=[now, now + self.lease, limit, now + self.lease],
         )
         if not ids:

@@ -1,15 +1,24 @@
 """The durable parts of the alerter against a real Redis: the retry queue and pending digests."""
 
 import asyncio
+import time
 
 import pytest
 
+from newswatch.alerter.failed import FailedDeliveries
 from newswatch.alerter.jobs import PendingEntry, alert_jobs
+from newswatch.alerter.ledger import DeliveryLedger
+from newswatch.alerter.outcomes import OutcomeWriter
 from newswatch.alerter.pending import PendingDigests
 from newswatch.alerter.queue import RetryQueue
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.stories import StoryBook
-from newswatch.shared.contracts import ChannelTarget, Subscription
+from newswatch.shared.contracts import (
+    ChannelTarget,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Subscription,
+)
 from newswatch.shared.redis import create_redis
 from tests.factories import classified
 
@@ -87,10 +96,12 @@ async def test_a_digest_flush_takes_exactly_the_entries_it_read_and_keeps_later_
     assert await pending.claim_due(lease=30) == [], "nothing left, nothing due"
 
 
-async def test_only_the_head_of_a_lane_is_claimed_and_finishing_it_makes_the_next_due(
+async def test_a_retrying_alert_holds_back_the_later_ones_to_its_destination_until_it_is_done(
     redis, prefix
 ):
     queue = RetryQueue(redis, prefix, lease_seconds=30.0)
+    ledger = DeliveryLedger(redis, prefix)
+    outcomes = OutcomeWriter(redis, ledger, queue, FailedDeliveries(redis, prefix, ledger))
     sub = Subscription(
         id="lane",
         tags=["strike"],
@@ -101,19 +112,17 @@ async def test_only_the_head_of_a_lane_is_claimed_and_finishing_it_makes_the_nex
         for item in (classified(1), classified(2), classified(3))
     ]
     async with redis.pipeline(transaction=True) as pipe:
-        for job in (first, second, third):
-            await queue.put(pipe, job, due=0)
+        for due, job in enumerate((first, second, third)):
+            await queue.put(pipe, job, due=due)
         await pipe.execute()
-    assert [j.id for j in await queue.claim_due()] == [first.id], "the later ones wait"
-    async with redis.pipeline(transaction=True) as pipe:  # the head fails and retries later
-        await queue.put(pipe, first, due=0)
-        await pipe.execute()
-    assert [j.id for j in await queue.claim_due()] == [first.id], "still first in line"
-    async with redis.pipeline(transaction=True) as pipe:
-        await queue.remove(pipe, first.id)  # delivered at last
-        await pipe.execute()
-    assert [j.id for j in await queue.claim_due()] == [second.id], "due at once, not after a lease"
-    async with redis.pipeline(transaction=True) as pipe:
-        await queue.remove(pipe, second.id)
-        await pipe.execute()
-    assert [j.id for j in await queue.claim_due()] == [third.id]
+    assert [j.id for j in await queue.claim_due(limit=1)] == [first.id]
+    first.attempts.append(DeliveryAttempt(ok=False, error="HTTP 503", status_code=503))
+    retrying = first.record(DeliveryStatus.RETRYING, "…")
+    await outcomes.write(first, retrying, time.time(), retry_at=0)
+    assert [j.id for j in await queue.claim_due()] == [first.id], "the others wait behind it"
+    assert await queue.claim_due() == [], "leased, and the others parked"
+    first.attempts.append(DeliveryAttempt(ok=True))
+    await outcomes.write(first, first.record(DeliveryStatus.DELIVERED, "…"), time.time())
+    released = await queue.claim_due()
+    assert sorted(j.id for j in released) == sorted([second.id, third.id]), "due at once"
+    assert (await ledger.get(first.id)).status == "delivered"
