@@ -7,7 +7,9 @@ keeps its evidence: the rules' spans, or for the model the sentence that drove i
 the terms that weighed most.
 """
 
-from newswatch.classifier.model import TagModel
+from newswatch.classifier.framing import NOT_DONE, frames
+from newswatch.classifier.model import LEAD_CHARS, TagModel, Thresholds
+from newswatch.classifier.text import sentences
 from newswatch.shared.contracts import Evidence, TagHit
 
 
@@ -33,11 +35,15 @@ def combine(
         p = probability[tag]
         thresholds = model.thresholds[tag]
         if hit is not None:
-            if p >= thresholds.confirm:
+            floor = thresholds.framed_floor if framed(hit, title, summary) else thresholds.confirm
+            if p < floor:
+                # The model reads only the lead: beyond it, ask it about the rule's own sentences.
+                p = max(p, _beyond_the_lead(model, tag, hit, title, summary))
+            if p >= floor:
                 combined.append(
                     hit.model_copy(update={"confidence": round(max(hit.confidence, p), 3)})
                 )
-        elif p >= min(0.99, thresholds.alone + lowered_confidence):
+        elif p >= min(0.99, alone_bar(thresholds, title, summary) + lowered_confidence):
             driver = model.driver(tag, title, summary)
             text = title if driver.field == "title" else summary
             evidence = Evidence(
@@ -50,3 +56,38 @@ def combine(
             )
             combined.append(TagHit(tag=tag, confidence=round(p, 3), evidence=[evidence]))
     return combined
+
+
+def lead_framed(title: str, summary: str) -> bool:
+    """Is the title or the lead framed as something not done?"""
+    return not NOT_DONE.isdisjoint(frames(f"{title}\n{summary[:LEAD_CHARS]}".lower()))
+
+
+def alone_bar(thresholds: Thresholds, title: str, summary: str) -> float:
+    if thresholds.alone_framed > thresholds.alone and lead_framed(title, summary):
+        return thresholds.framed_alone
+    return thresholds.alone
+
+
+def framed(hit: TagHit, title: str, summary: str) -> bool:
+    """Is the title, or a summary sentence the rule matched in, framed as something not done?"""
+    starts = {e.start for e in hit.evidence if e.field == "summary"}
+    text = [title]
+    if starts:
+        text += [
+            sentence
+            for offset, sentence in sentences(summary)
+            if any(offset <= start < offset + len(sentence) for start in starts)
+        ]
+    return not NOT_DONE.isdisjoint(frames("\n".join(text).lower()))
+
+
+def _beyond_the_lead(model: TagModel, tag: str, hit: TagHit, title: str, summary: str) -> float:
+    """The model's probability for ``tag`` on the title and each summary sentence past the
+    lead that holds the rule's evidence (0 when all the evidence is within the lead)."""
+    starts = {e.start for e in hit.evidence if e.field == "summary" and e.end > LEAD_CHARS}
+    best = 0.0
+    for offset, sentence in sentences(summary):
+        if any(offset <= start < offset + len(sentence) for start in starts):
+            best = max(best, model.probabilities(title, sentence)[tag])
+    return best

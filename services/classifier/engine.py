@@ -48,6 +48,15 @@ class _Text:
     def may_match(self, literals: Requirement) -> bool:
         return may_match(literals, self.present)
 
+    def sentences_with(self, literals: frozenset[str]) -> set[int]:
+        """Indices of the sentences holding one of these literals."""
+        at = self.at
+        return {
+            self.sentence_at(position)
+            for literal in literals & self.present
+            for position in at[literal]
+        }
+
     def sentence_at(self, position: int) -> int:
         self.spans  # noqa: B018 - makes sure the split exists
         return bisect_right(self._starts, position) - 1
@@ -123,11 +132,9 @@ def _evidence_for(
 def _matches(rule: Rule, text: _Text) -> Iterable[tuple[int, int, int]]:
     """(sentence index, start, end) of the rule's matches, each inside one sentence."""
     if rule.literals is not None and text.at:
-        indices = {
-            text.sentence_at(position)
-            for literal in rule.literals & text.present
-            for position in text.at[literal]
-        }
+        indices = text.sentences_with(rule.literals)
+        if rule.context_literals is not None:  # the context must be in the same sentence
+            indices &= text.sentences_with(rule.context_literals)
         for index in sorted(indices):
             if index < 0:
                 continue

@@ -17,11 +17,25 @@ def _automaton() -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
     for frame, cues in sorted(lexicon.items()):
         for cue in cues:
-            automaton.add_word(str(cue).lower(), str(frame))
+            cue = str(cue).lower()
+            automaton.add_word(cue, (str(frame), len(cue)))
     automaton.make_automaton()
     return automaton
 
 
+# Frames that say the item reports no event done: the rules' hits in them need the model's
+# word too (a higher bar, calibrated per tag as ``Thresholds.framed``).
+NOT_DONE = frozenset(
+    {"threat", "plan", "call", "opinion", "evasion", "test", "background", "proposal"}
+)
+
+
 def frames(lowered: str) -> set[str]:
-    """The framing classes whose cues occur in a lower-cased text."""
-    return {frame for _, frame in _automaton().iter(lowered)}
+    """The framing classes whose cues start a word of a lower-cased text ("test" is cued
+    by "tested", never by "protest")."""
+    found = set()
+    for end, (frame, length) in _automaton().iter(lowered):
+        start = end - length + 1
+        if start == 0 or not lowered[start - 1].isalnum():
+            found.add(frame)
+    return found

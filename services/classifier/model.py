@@ -70,11 +70,23 @@ class Thresholds:
 
     ``alone``: the model tags by itself at or above this. ``confirm``: a rule's hit
     stands only if the model gives at least this (a low floor: it vetoes rule hits the
-    model finds absurd, such as a rule firing on an explainer).
+    model finds absurd). ``framed``: the same floor where the title or the rule's sentence
+    is framed as something not done (a threat, plan, call, proposal, opinion, evasion
+    case, test or anniversary: ``framing.NOT_DONE``), where rules misfire most.
     """
 
     alone: float
     confirm: float
+    framed: float = -1.0  # -1: as ``confirm`` (models written before it existed)
+    alone_framed: float = -1.0  # ``alone`` for an item whose title or lead is so framed
+
+    @property
+    def framed_floor(self) -> float:
+        return self.confirm if self.framed < 0 else self.framed
+
+    @property
+    def framed_alone(self) -> float:
+        return max(self.alone, self.alone_framed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +201,12 @@ class TagModel:
             "tags": list(self.tags),
             "intercepts": [round(float(b), 6) for b in self._intercepts],
             "thresholds": {
-                t: {"alone": th.alone, "confirm": th.confirm}
+                t: {
+                    "alone": th.alone,
+                    "confirm": th.confirm,
+                    "framed": th.framed,
+                    "alone_framed": th.alone_framed,
+                }
                 for t, th in sorted(self.thresholds.items())
             },
             "trained_on": self.trained_on,
@@ -239,7 +256,7 @@ def _split_by_kind(vocabulary: dict[str, int]) -> tuple[dict[str, int], ...]:
     kinds: dict[str, dict[str, int]] = {k: {} for k in "wpbtfg"}
     for name, row in vocabulary.items():
         kind, _, value = name.partition(":")
-        kinds[kind][value] = row
+        kinds.setdefault(kind, {})[value] = row
     return tuple(kinds[k] for k in "wpbtfg")
 
 
