@@ -6,6 +6,7 @@ import resource
 import sys
 
 from benchmarks.alerter import bench_alerter
+from benchmarks.console import bench_console
 from benchmarks.fetcher import bench_fetcher, servers
 from benchmarks.measure import (
     Row,
@@ -35,6 +36,7 @@ def main() -> int:
             served = [Row("Kafka/Redis benchmarks skipped: the servers could not start", 0, "")]
         else:
             served = [*bench_fetcher(*found), *bench_alerter(*found)]
+            served += bench_console(*found)
     rows: list[Row] = [
         *served,
         *bench_classifier(),

@@ -1,15 +1,49 @@
-"""Stories as the console shows them: read from the alerter's story store, filtered, paged."""
+"""Stories as the console shows them: read from the alerter's story store, filtered, paged.
 
-from newswatch.alerter.story_store import RETENTION_SECONDS, StoryStore
+Every page filters all the stories kept (a filter may reach back days), so the reader
+keeps them in memory and, for each page, reads only what changed since: the store's
+change stream names each story saved. Everything is read afresh every
+``FULL_RELOAD_SECONDS`` (stories expire; a stream trimmed past our place loses entries).
+"""
+
+import time
+
+from redis.asyncio import Redis
+
+from newswatch.alerter.story_store import CHANGES_KEPT, RETENTION_SECONDS, StoryStore
 from newswatch.alerter.web.console.view import PAGE_SIZE, REPORTS_ON_CARD, StoryFilter, StoryView
 from newswatch.shared.contracts import Story
 
 _CHUNK = 100  # stories whose reports are read at once when a filter needs them
+FULL_RELOAD_SECONDS = 60.0
 
 
 class StoryReader:
-    def __init__(self, stories: StoryStore) -> None:
+    def __init__(self, stories: StoryStore, redis: Redis) -> None:
         self._stories = stories
+        self._redis = redis
+        self._known: dict[str, Story] = {}
+        self._seen: str | None = None  # the last change taken in
+        self._loaded_at = 0.0
+
+    async def everything(self) -> list[Story]:
+        """Every story kept, as of now."""
+        key = self._stories.changes_key
+        if self._seen is None or time.monotonic() - self._loaded_at > FULL_RELOAD_SECONDS:
+            newest = await self._redis.xrevrange(key, count=1)  # first: a save meanwhile is seen
+            loaded = await self._stories.recent(RETENTION_SECONDS)
+            self._known = {story.id: story for story, _ in loaded}
+            self._seen = newest[0][0].decode() if newest else "0-0"
+            self._loaded_at = time.monotonic()
+        else:
+            entries = await self._redis.xrange(key, min=f"({self._seen}", count=CHANGES_KEPT)
+            if entries:
+                self._seen = entries[-1][0].decode()
+                changed = list(dict.fromkeys(f[b"id"].decode() for _, f in entries))
+                self._known.update(await self._stories.get_many(changed))
+                if len(entries) == CHANGES_KEPT:  # perhaps more than the stream still holds
+                    self._seen = None
+        return list(self._known.values())
 
     async def views(self, stories: list[Story], reports_each: int | None) -> list[StoryView]:
         """Each story with its kept reports (the first ``reports_each``, None: all)."""
@@ -29,9 +63,8 @@ class StoryReader:
     async def page(self, which: StoryFilter, size: int = PAGE_SIZE) -> tuple[list[StoryView], bool]:
         """The filter's stories, most recently active first, from ``which.offset``; and
         whether there are more."""
-        everything = [story for story, _ in await self._stories.recent(RETENTION_SECONDS)]
         candidates = sorted(
-            (s for s in everything if which.admits_story(s)),
+            (s for s in await self.everything() if which.admits_story(s)),
             key=lambda s: (s.last_seen, s.id),
             reverse=True,
         )

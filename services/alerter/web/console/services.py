@@ -23,7 +23,7 @@ class ConsoleServices:
             api.redis, prefix, max(1, round(settings.console_session_minutes * 60))
         )
         self.acks = AckStore(api.redis, prefix)
-        self.reader = StoryReader(api.stores.stories)
+        self.reader = StoryReader(api.stores.stories, api.redis)
         self.live = LiveStories(api.redis, api.stores.stories.changes_key)
         self.feeds = FeedRegistry(api.redis, prefix)
         self.admins = admin_teams(settings.console_admin_teams)
