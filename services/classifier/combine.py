@@ -43,7 +43,9 @@ def combine(
                 combined.append(
                     hit.model_copy(update={"confidence": round(max(hit.confidence, p), 3)})
                 )
-        elif p >= min(0.99, alone_bar(thresholds, title, summary) + lowered_confidence):
+        elif p >= thresholds.alone + lowered_confidence and p >= min(
+            0.99, alone_bar(thresholds, title, summary) + lowered_confidence
+        ):
             driver = model.driver(tag, title, summary)
             text = title if driver.field == "title" else summary
             evidence = Evidence(
