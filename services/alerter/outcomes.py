@@ -2,7 +2,7 @@
 outcome, the moment the attempt ends.
 
 The script writes the delivery record (and, on a first attempt, its place in the
-subscription's log); then a retried job is rescheduled and holds its lane, a failed one is
+subscription's log); then a retried job is rescheduled and its lane waits for it, a failed one is
 kept for replay (``failed.py``), a delivered one leaves that store; and a finished job
 leaves the queue and lets its lane move on (``queue.py``).
 Nothing is written in between, so a crash loses at most the outcome of an attempt that
@@ -19,7 +19,7 @@ from newswatch.alerter.ledger import LOG_LENGTH, RECORD_TTL_SECONDS, DeliveryLed
 from newswatch.alerter.queue import ENQUEUE_LUA, FINISH_LUA, RETRY_LUA, RetryQueue
 from newswatch.shared.contracts import Delivery, DeliveryStatus
 
-# KEYS: jobs, queue, lanes, parked, record, log, failed index, failed jobs.
+# KEYS: jobs, queue, lanes, record, log, failed index, failed jobs.
 # ARGV: id, status, record JSON, record TTL, log length ('' after the first attempt), now,
 #       job JSON ('' when delivered), due, lane, sequence.
 _WRITE = (
@@ -27,23 +27,23 @@ _WRITE = (
     + RETRY_LUA
     + FINISH_LUA
     + """
-redis.call('SET', KEYS[5], ARGV[3], 'EX', ARGV[4])
+redis.call('SET', KEYS[4], ARGV[3], 'EX', ARGV[4])
 if ARGV[5] ~= '' then
-  redis.call('LPUSH', KEYS[6], ARGV[1])
-  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[5]) - 1)
+  redis.call('LPUSH', KEYS[5], ARGV[1])
+  redis.call('LTRIM', KEYS[5], 0, tonumber(ARGV[5]) - 1)
 end
 if ARGV[2] == 'retrying' then
   retry(KEYS[1], KEYS[2], KEYS[3], ARGV[9], ARGV[1], ARGV[7], ARGV[8], ARGV[10])
   return 1
 end
 if ARGV[2] == 'failed' then
-  redis.call('HSET', KEYS[8], ARGV[1], ARGV[7])
-  redis.call('ZADD', KEYS[7], ARGV[6], ARGV[1])
+  redis.call('HSET', KEYS[7], ARGV[1], ARGV[7])
+  redis.call('ZADD', KEYS[6], ARGV[6], ARGV[1])
 else
-  redis.call('HDEL', KEYS[8], ARGV[1])
-  redis.call('ZREM', KEYS[7], ARGV[1])
+  redis.call('HDEL', KEYS[7], ARGV[1])
+  redis.call('ZREM', KEYS[6], ARGV[1])
 end
-finish(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[6])
+finish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[6])
 return 1
 """
 )
@@ -110,7 +110,6 @@ class OutcomeWriter:
             self._queue.jobs_key,
             self._queue.queue_key,
             self._queue.lanes_key,
-            self._queue.parked_key,
             self._ledger.record_key(job.id),
             self._ledger.log_key(job.team, job.subscription_id),
             self._failed.index_key,

@@ -8,19 +8,20 @@ runs out. Claiming bumps a job's due time by the lease, in one Lua call, so two
 alerters never attempt the same job at once.
 
 Order: each (subscription, destination) is a *lane*, its unfinished jobs by the
-time they were made. A lane flows while none of its jobs is retrying: its alerts
-are attempted as they come, concurrently. Once one fails and is rescheduled, the
-lane is *held*: only its earliest retrying job may be attempted; every later job is
-parked. When that job is delivered (or fails for good) the next retrying one is
-due at once, and when none is left the parked ones go. So a later alert is never
-delivered before an earlier one still retrying to the same destination, and an
+time they were made. A lane flows while none of its jobs has failed: its alerts are
+attempted as they come, concurrently. Once one fails and is rescheduled, the lane
+waits for it: every later job is parked behind it, in line, and when it is
+delivered (or fails for good) the next in line is due at once, one at a time,
+until the line is empty and the lane flows again. So a later alert is never
+delivered before an earlier one still retrying to the same destination, a
+receiver back from an outage gets the alerts in the order they were made, and an
 outage costs one request per backoff per destination, not one per alert. (Two
 first attempts already in flight together may still arrive in either order.)
 
 Keys (``{prefix}:alerter:...``): ``jobs`` hash id -> DeliveryJob JSON;
 ``queue`` sorted set id -> due (epoch seconds); ``lanes`` hash id -> its lane
-key; ``lane:{id}`` sorted set job id -> sequence, and ``lane:{id}:retrying`` its
-retrying jobs; ``parked`` set of jobs waiting for their lane;
+key; ``lane:{id}`` sorted set job id -> sequence, and ``lane:{id}:waiting`` the
+jobs in line once the lane waits;
 ``alerted:{team}/{sub}:{subject}`` marks what a subscription has been told about.
 """
 
@@ -65,82 +66,72 @@ return 1
 """
 )
 
-# The earliest retrying job of a lane (stale entries, whose job is gone, are dropped).
-HELD_LUA = """
-local function held_by(jobs, lane)
-  local retrying = lane .. ':retrying'
-  local first = redis.call('ZRANGE', retrying, 0, 0)[1]
+# The earliest job a lane holds back for (stale entries, whose job is gone, are dropped).
+WAITING_LUA = """
+local function first_waiting(jobs, lane)
+  local waiting = lane .. ':waiting'
+  local first = redis.call('ZRANGE', waiting, 0, 0)[1]
   while first and redis.call('HEXISTS', jobs, first) == 0 do
-    redis.call('ZREM', retrying, first)
-    first = redis.call('ZRANGE', retrying, 0, 0)[1]
+    redis.call('ZREM', waiting, first)
+    first = redis.call('ZRANGE', waiting, 0, 0)[1]
   end
   return first
 end
 """
 
-# Take up to ARGV[3] due jobs, leasing each until ARGV[2]; park until ARGV[4] the ones a
-# held lane keeps back. KEYS: queue, lanes, jobs, parked. Lane keys are read from the
-# ``lanes`` hash (one Redis, not a cluster).
+# Take up to ARGV[3] due jobs, leasing each until ARGV[2]; a lane that is holding back lets
+# only its first waiting job go, and parks the others until ARGV[4] (they wait in line).
+# KEYS: queue, lanes, jobs. Lane keys are read from the ``lanes`` hash (one Redis, no cluster).
 _CLAIM = (
-    HELD_LUA
+    WAITING_LUA
     + """
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3] * 4)
 local taken = {}
 for _, id in ipairs(ids) do
   if #taken >= tonumber(ARGV[3]) then break end
   local lane = redis.call('HGET', KEYS[2], id)
-  local first = lane and held_by(KEYS[3], lane)
+  local first = lane and first_waiting(KEYS[3], lane)
   if (not first) or first == id then
     redis.call('ZADD', KEYS[1], ARGV[2], id)
-    redis.call('SREM', KEYS[4], id)
     taken[#taken + 1] = id
   else
     redis.call('ZADD', KEYS[1], ARGV[4], id)
-    redis.call('SADD', KEYS[4], id)
+    redis.call('ZADD', lane .. ':waiting', redis.call('ZSCORE', lane, id), id)
   end
 end
 return taken
 """
 )
 
-# A failed attempt: the job is rescheduled and holds its lane.
+# A failed attempt: the job is rescheduled and its lane waits for it.
 RETRY_LUA = """
 local function retry(jobs, queue, lanes, lane, id, json, due, seq)
   enqueue(jobs, queue, lanes, lane, id, json, due, seq)
-  redis.call('ZADD', lane .. ':retrying', redis.call('ZSCORE', lane, id), id)
+  redis.call('ZADD', lane .. ':waiting', redis.call('ZSCORE', lane, id), id)
 end
 """
 
-# A job is over: out of the queue and its lane. If it held the lane, the next retrying job is
-# due now, or, none left, every parked job of the lane.
+# A job is over: out of the queue and its lane. If its lane was waiting for it, the next job
+# in line is due now; the lane flows again once none waits.
 FINISH_LUA = (
-    HELD_LUA
+    WAITING_LUA
     + """
-local function finish(jobs, queue, lanes, parked, id, now)
+local function finish(jobs, queue, lanes, id, now)
   local lane = redis.call('HGET', lanes, id)
   redis.call('HDEL', jobs, id)
   redis.call('ZREM', queue, id)
   redis.call('HDEL', lanes, id)
-  redis.call('SREM', parked, id)
   if not lane then return end
   redis.call('ZREM', lane, id)
-  if redis.call('ZREM', lane .. ':retrying', id) == 0 then return end
-  local first = held_by(jobs, lane)
-  if first then
-    redis.call('ZADD', queue, 'XX', 'LT', now, first)
-    return
-  end
-  for _, waiting in ipairs(redis.call('ZRANGE', lane, 0, -1)) do
-    if redis.call('SREM', parked, waiting) == 1 then
-      redis.call('ZADD', queue, 'XX', now, waiting)
-    end
-  end
+  if redis.call('ZREM', lane .. ':waiting', id) == 0 then return end
+  local first = first_waiting(jobs, lane)
+  if first then redis.call('ZADD', queue, 'XX', 'LT', now, first) end
 end
 """
 )
 
-# KEYS: jobs, queue, lanes, parked; ARGV: id, now.
-_FINISH = FINISH_LUA + "finish(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2])"
+# KEYS: jobs, queue, lanes; ARGV: id, now.
+_FINISH = FINISH_LUA + "finish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])"
 
 # Take up to ARGV[3] members due by ARGV[1], pushing each to ARGV[2] (its lease).
 CLAIM_DUE = """
@@ -157,7 +148,6 @@ class RetryQueue:
         self.jobs_key = f"{self._prefix}:jobs"
         self.queue_key = f"{self._prefix}:queue"
         self.lanes_key = f"{self._prefix}:lanes"
-        self.parked_key = f"{self._prefix}:parked"
         self.lease = lease_seconds
         self._last_seq = 0
         self._claim_story = redis.register_script(_CLAIM_STORY)
@@ -210,9 +200,9 @@ class RetryQueue:
         )
 
     async def remove(self, pipe: Pipeline, job_id: str) -> None:
-        """The job is over (on ``pipe``): if it held its lane, the lane moves on."""
+        """The job is over (on ``pipe``): if its lane waited for it, the lane moves on."""
         await self._finish(
-            keys=[self.jobs_key, self.queue_key, self.lanes_key, self.parked_key],
+            keys=[self.jobs_key, self.queue_key, self.lanes_key],
             args=[job_id, time.time()],
             client=pipe,
         )
@@ -221,7 +211,7 @@ class RetryQueue:
         """Lease up to ``limit`` due jobs that their lanes let go."""
         now = time.time()
         ids = await self._claim(
-            keys=[self.queue_key, self.lanes_key, self.jobs_key, self.parked_key],
+            keys=[self.queue_key, self.lanes_key, self.jobs_key],
             args=[now, now + self.lease, limit, now + self.lease],
         )
         if not ids:

@@ -96,7 +96,7 @@ async def test_a_digest_flush_takes_exactly_the_entries_it_read_and_keeps_later_
     assert await pending.claim_due(lease=30) == [], "nothing left, nothing due"
 
 
-async def test_a_retrying_alert_holds_back_the_later_ones_to_its_destination_until_it_is_done(
+async def test_a_retrying_alert_holds_back_the_later_ones_to_its_destination_which_then_go_in_line(
     redis, prefix
 ):
     queue = RetryQueue(redis, prefix, lease_seconds=30.0)
@@ -121,8 +121,15 @@ async def test_a_retrying_alert_holds_back_the_later_ones_to_its_destination_unt
     await outcomes.write(first, retrying, time.time(), retry_at=0)
     assert [j.id for j in await queue.claim_due()] == [first.id], "the others wait behind it"
     assert await queue.claim_due() == [], "leased, and the others parked"
-    first.attempts.append(DeliveryAttempt(ok=True))
-    await outcomes.write(first, first.record(DeliveryStatus.DELIVERED, "…"), time.time())
-    released = await queue.claim_due()
-    assert sorted(j.id for j in released) == sorted([second.id, third.id]), "due at once"
+    for done, following in ((first, second), (second, third)):
+        done.attempts.append(DeliveryAttempt(ok=True))
+        await outcomes.write(done, done.record(DeliveryStatus.DELIVERED, "…"), time.time())
+        assert [j.id for j in await queue.claim_due()] == [following.id], "in line, at once"
     assert (await ledger.get(first.id)).status == "delivered"
+    third.attempts.append(DeliveryAttempt(ok=True))
+    await outcomes.write(third, third.record(DeliveryStatus.DELIVERED, "…"), time.time())
+    async with redis.pipeline(transaction=True) as pipe:  # the line is empty: flowing again
+        for due, job in enumerate((first, second)):
+            await queue.put(pipe, job, due=due)
+        await pipe.execute()
+    assert sorted(j.id for j in await queue.claim_due()) == sorted([first.id, second.id])
