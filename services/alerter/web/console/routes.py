@@ -74,14 +74,7 @@ def console_router(settings: AlerterSettings) -> APIRouter:
             return _login_page(request, target, "Unknown or revoked API key.", 401)
         token, _ = await found.sessions.create(record, record.team in found.admins)
         response = see_other(target)
-        response.set_cookie(
-            COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-            path="/",
-        )
+        _cookie(request, response, COOKIE, token, "/")
         response.delete_cookie(LOGIN_COOKIE, path="/login")
         return response
 
@@ -133,13 +126,25 @@ def _login_page(request: Request, target: str, message: str = "", status: int = 
     response = page(
         "login.html", status, csrf=token, next=local_path(target), message=message, session=None
     )
+    _cookie(request, response, LOGIN_COOKIE, token, "/login", max_age=1800)
+    return response
+
+
+def _cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    path: str,
+    max_age: int | None = None,
+) -> None:
+    """Out of scripts' reach, never sent by another site's page, https-only over https."""
     response.set_cookie(
-        LOGIN_COOKIE,
-        token,
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        secure=request.url.scheme == "https",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/login",
-        max_age=1800,
     )
-    return response

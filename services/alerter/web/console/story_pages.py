@@ -134,7 +134,7 @@ def router(settings: AlerterSettings) -> APIRouter:
         session, _ = checked
         found = console(request)
         if await found.reader.one(story_id) is None:
-            return error_page("No such story", "It may be older than the retention.", 404, session)
+            return _no_story(session)
         await found.acks.ack(session.team, story_id, session.who)
         return see_other(f"/stories/{story_id}?note=ack")
 
@@ -146,7 +146,7 @@ def router(settings: AlerterSettings) -> APIRouter:
         session, form = checked
         view = await console(request).reader.one(story_id)
         if view is None:
-            return error_page("No such story", "It may be older than the retention.", 404, session)
+            return _no_story(session)
         item_id = first(form, "item_id")
         kind = first(form, "kind")
         if item_id not in view.story.item_ids or kind not in {k.value for k in FeedbackKind}:
@@ -184,7 +184,7 @@ def router(settings: AlerterSettings) -> APIRouter:
         found = console(request)
         view = await found.reader.one(story_id)
         if view is None:
-            return error_page("No such story", "It may be older than the retention.", 404, session)
+            return _no_story(session)
         team_feedback = await feedback_service(request).store.find(session.team, limit=1000)
         items = set(view.story.item_ids)
         return page(
@@ -202,6 +202,10 @@ def router(settings: AlerterSettings) -> APIRouter:
         )
 
     return routes
+
+
+def _no_story(session: Session) -> Response:
+    return error_page("No such story", "It may be older than the retention.", 404, session)
 
 
 def _filter(request: Request) -> StoryFilter:

@@ -102,6 +102,10 @@ def _say(detail: ErrorDetail) -> str:
     return f"{where}: {detail.msg}" if where else detail.msg
 
 
+def _no_subscription(session: Session, sub_id: str) -> Response:
+    return error_page("No such subscription", f"No {sub_id!r} in your team.", 404, session)
+
+
 async def _key(found: ConsoleServices, session: Session) -> ApiKey:
     key = await found.api.stores.keys.get(session.key_id)
     assert key is not None  # the session was checked against it a moment ago
@@ -155,7 +159,7 @@ def router(settings: AlerterSettings) -> APIRouter:
             return session
         sub = await console(request).api.stores.subscriptions.get(session.team, sub_id)
         if sub is None:
-            return error_page("No such subscription", f"No {sub_id!r} in your team.", 404, session)
+            return _no_subscription(session, sub_id)
         return editor(session, form_fields(sub), True)
 
     @routes.post("/subscriptions/new")
@@ -227,7 +231,7 @@ def router(settings: AlerterSettings) -> APIRouter:
         found = console(request)
         sub = await found.api.stores.subscriptions.get(session.team, sub_id)
         if sub is None:
-            return error_page("No such subscription", f"No {sub_id!r} in your team.", 404, session)
+            return _no_subscription(session, sub_id)
         outcomes = await found.tester.send(sub)
         return await listing(request, session, tested=sub_id, outcomes=outcomes)
 
