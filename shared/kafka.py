@@ -1,9 +1,12 @@
-"""Thin aiokafka helpers: the producer every stage uses, and topic creation."""
+"""Thin aiokafka helpers: the producer every stage uses, topic creation, and the security
+settings (TLS, SASL) every client is built with."""
 
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
@@ -14,11 +17,61 @@ from newswatch.shared.settings import CommonSettings
 log = logging.getLogger(__name__)
 
 
+def kafka_ssl_context(settings: CommonSettings) -> ssl.SSLContext | None:
+    """The TLS context of the SSL and SASL_SSL protocols: the brokers' certificates are always
+    verified (against the CA file, else the system's CAs), host names unless turned off."""
+    if settings.kafka_security_protocol not in ("SSL", "SASL_SSL"):
+        return None
+    cafile = str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cafile)
+    context.check_hostname = settings.kafka_ssl_check_hostname
+    if settings.kafka_ssl_certfile and settings.kafka_ssl_keyfile:
+        context.load_cert_chain(settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile)
+    return context
+
+
+def kafka_client_kwargs(settings: CommonSettings) -> dict[str, Any]:
+    """Connection and security arguments for any aiokafka client (producer, consumer, admin)."""
+    kwargs: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+        "ssl_context": kafka_ssl_context(settings),
+    }
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        password = settings.kafka_sasl_password
+        kwargs.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=password.get_secret_value() if password else None,
+        )
+    return kwargs
+
+
+def faust_credentials(settings: CommonSettings) -> Any:
+    """The same settings as faust's ``broker_credentials`` (None: plaintext)."""
+    from faust.auth import SASLCredentials, SSLCredentials  # only the classifier runs faust
+
+    kwargs = kafka_client_kwargs(settings)
+    if "sasl_mechanism" in kwargs:
+        credentials = SASLCredentials(
+            username=kwargs["sasl_plain_username"],
+            password=kwargs["sasl_plain_password"],
+            ssl_context=kwargs["ssl_context"],
+            mechanism=kwargs["sasl_mechanism"],
+        )
+        # faust infers SASL_SSL from a context; say so explicitly for SASL_PLAINTEXT too.
+        credentials.protocol = type(credentials.protocol)(settings.kafka_security_protocol)
+        return credentials
+    if kwargs["ssl_context"] is not None:
+        return SSLCredentials(kwargs["ssl_context"])
+    return None
+
+
 def create_producer(settings: CommonSettings, client_id: str) -> AIOKafkaProducer:
     # Idempotent so a retried send never duplicates a record; a small linger lets
     # gathered sends share a batch without delaying a lone alert noticeably.
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **kafka_client_kwargs(settings),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
@@ -94,8 +147,6 @@ async def grow_partitions(
 
 
 async def _started_admin(settings: CommonSettings) -> AIOKafkaAdminClient:
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers, client_id="newswatch-admin"
-    )
+    admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings), client_id="newswatch-admin")
     await start_with_retry(admin, "admin")
     return admin

@@ -4,10 +4,17 @@ Each service extends :class:`CommonSettings` with its own class (``FetcherSettin
 ``ClassifierSettings``, ``AlerterSettings``); every variable is listed in the README.
 """
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pathlib import Path
+from typing import Literal
 
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from newswatch.shared.secrets_files import file_sources
 from newswatch.shared.topics import Topics
+
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 class CommonSettings(BaseSettings):
@@ -25,6 +32,77 @@ class CommonSettings(BaseSettings):
     topic_partitions: int = Field(default=4, ge=1, validation_alias="NEWSWATCH_TOPIC_PARTITIONS")
     topic_replication: int = Field(default=1, ge=1, validation_alias="NEWSWATCH_TOPIC_REPLICATION")
     log_level: str = Field(default="INFO", validation_alias="NEWSWATCH_LOG_LEVEL")
+
+    # Kafka security: one set for every client (producers, consumers, admin, faust).
+    kafka_security_protocol: KafkaSecurityProtocol = Field(
+        default="PLAINTEXT",
+        validation_alias="NEWSWATCH_KAFKA_SECURITY_PROTOCOL",
+        description="PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (TLS and a user name and "
+        "password; what managed Kafka services use).",
+    )
+    kafka_sasl_mechanism: KafkaSaslMechanism = Field(
+        default="PLAIN",
+        validation_alias="NEWSWATCH_KAFKA_SASL_MECHANISM",
+        description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (SASL_* protocols only).",
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None, validation_alias="NEWSWATCH_KAFKA_SASL_USERNAME"
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None,
+        validation_alias="NEWSWATCH_KAFKA_SASL_PASSWORD",
+        description="Also from NEWSWATCH_KAFKA_SASL_PASSWORD_FILE or the secrets directory.",
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        default=None,
+        validation_alias="NEWSWATCH_KAFKA_SSL_CAFILE",
+        description="PEM file of the CA(s) that signed the brokers' certificates; unset: the "
+        "system's trusted CAs.",
+    )
+    kafka_ssl_certfile: Path | None = Field(
+        default=None,
+        validation_alias="NEWSWATCH_KAFKA_SSL_CERTFILE",
+        description="PEM client certificate, for brokers that require one (mutual TLS).",
+    )
+    kafka_ssl_keyfile: Path | None = Field(
+        default=None,
+        validation_alias="NEWSWATCH_KAFKA_SSL_KEYFILE",
+        description="PEM private key of the client certificate.",
+    )
+    kafka_ssl_check_hostname: bool = Field(
+        default=True,
+        validation_alias="NEWSWATCH_KAFKA_SSL_CHECK_HOSTNAME",
+        description="Check that the broker's certificate names the host connected to; turn off "
+        "only for brokers reached by an address their certificate does not list.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Any setting can come from a file: <VAR>_FILE, or NEWSWATCH_SECRETS_DIR/<VAR>.
+        return (init_settings, env_settings, *file_sources(settings_cls), dotenv_settings)
+
+    @model_validator(mode="after")
+    def _kafka_security_complete(self) -> "CommonSettings":
+        # Caught at start-up with the variable's name, not as a broker's opaque refusal later.
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"NEWSWATCH_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "NEWSWATCH_KAFKA_SASL_USERNAME and NEWSWATCH_KAFKA_SASL_PASSWORD"
+            )
+        if bool(self.kafka_ssl_certfile) != bool(self.kafka_ssl_keyfile):
+            raise ValueError(
+                "NEWSWATCH_KAFKA_SSL_CERTFILE and NEWSWATCH_KAFKA_SSL_KEYFILE go together"
+            )
+        return self
 
     @property
     def topics(self) -> Topics:

@@ -33,7 +33,12 @@ from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.stores import AlerterStores
 from newswatch.alerter.story_store import StoryStore
 from newswatch.alerter.subscriptions import SubscriptionStore
-from newswatch.shared.kafka import create_producer, ensure_topics, start_with_retry
+from newswatch.shared.kafka import (
+    create_producer,
+    ensure_topics,
+    kafka_client_kwargs,
+    start_with_retry,
+)
 from newswatch.shared.observability import Counters
 from newswatch.shared.redis import create_redis
 
@@ -92,7 +97,7 @@ def build_alerter(
 def build_consumer(settings: AlerterSettings, client_id: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         settings.topics.classified,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **kafka_client_kwargs(settings),
         group_id=settings.consumer_group,
         client_id=client_id,
         enable_auto_commit=False,

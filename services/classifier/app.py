@@ -9,6 +9,7 @@ import faust
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.settings import ClassifierSettings
 from newswatch.classifier.stream import BatchPublisher
+from newswatch.shared.kafka import faust_credentials
 from newswatch.shared.observability import Counters
 
 log = logging.getLogger("newswatch.classifier")
@@ -19,6 +20,7 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{h.strip()}" for h in settings.kafka_bootstrap_servers.split(",")],
+        broker_credentials=faust_credentials(settings),  # TLS/SASL as every other client
         store="memory://",
         datadir=settings.datadir,  # faust's default is the working directory
         web_enabled=False,
