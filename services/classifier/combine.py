@@ -7,7 +7,7 @@ keeps its evidence: the rules' spans, or for the model the sentence that drove i
 the terms that weighed most.
 """
 
-from newswatch.classifier.framing import NOT_DONE, frames
+from newswatch.classifier.framing import frames, not_done
 from newswatch.classifier.model import LEAD_CHARS, TagModel, Thresholds
 from newswatch.classifier.text import sentences
 from newswatch.shared.contracts import Evidence, TagHit
@@ -44,7 +44,7 @@ def combine(
                     hit.model_copy(update={"confidence": round(max(hit.confidence, p), 3)})
                 )
         elif p >= thresholds.alone + lowered_confidence and p >= min(
-            0.99, alone_bar(thresholds, title, summary) + lowered_confidence
+            0.99, alone_bar(tag, thresholds, title, summary) + lowered_confidence
         ):
             driver = model.driver(tag, title, summary)
             text = title if driver.field == "title" else summary
@@ -60,13 +60,13 @@ def combine(
     return combined
 
 
-def lead_framed(title: str, summary: str) -> bool:
-    """Is the title or the lead framed as something not done?"""
-    return not NOT_DONE.isdisjoint(frames(f"{title}\n{summary[:LEAD_CHARS]}".lower()))
+def lead_framed(tag: str, title: str, summary: str) -> bool:
+    """Is the title or the lead framed as something not done, for this tag?"""
+    return not not_done(tag).isdisjoint(frames(f"{title}\n{summary[:LEAD_CHARS]}".lower()))
 
 
-def alone_bar(thresholds: Thresholds, title: str, summary: str) -> float:
-    if thresholds.alone_framed > thresholds.alone and lead_framed(title, summary):
+def alone_bar(tag: str, thresholds: Thresholds, title: str, summary: str) -> float:
+    if thresholds.alone_framed > thresholds.alone and lead_framed(tag, title, summary):
         return thresholds.framed_alone
     return thresholds.alone
 
@@ -81,7 +81,7 @@ def framed(hit: TagHit, title: str, summary: str) -> bool:
             for offset, sentence in sentences(summary)
             if any(offset <= start < offset + len(sentence) for start in starts)
         ]
-    return not NOT_DONE.isdisjoint(frames("\n".join(text).lower()))
+    return not not_done(hit.tag).isdisjoint(frames("\n".join(text).lower()))
 
 
 def _beyond_the_lead(model: TagModel, tag: str, hit: TagHit, title: str, summary: str) -> float:

@@ -10,10 +10,15 @@ import yaml
 
 
 @cache
-def _automaton() -> ahocorasick.Automaton:
-    lexicon = yaml.safe_load(
+def _lexicon() -> dict:
+    return yaml.safe_load(
         (resources.files("newswatch.classifier") / "framing.yaml").read_text("utf-8")
     )
+
+
+@cache
+def _automaton() -> ahocorasick.Automaton:
+    lexicon = {k: v for k, v in _lexicon().items() if k != "only_for"}
     automaton = ahocorasick.Automaton()
     for frame, cues in sorted(lexicon.items()):
         for cue in cues:
@@ -28,6 +33,13 @@ def _automaton() -> ahocorasick.Automaton:
 NOT_DONE = frozenset(
     {"threat", "plan", "call", "opinion", "evasion", "test", "background", "proposal"}
 )
+
+
+@cache
+def not_done(tag: str) -> frozenset[str]:
+    """The frames that make a report of ``tag`` something not done (``only_for`` narrows)."""
+    only_for = _lexicon().get("only_for", {})
+    return frozenset(f for f in NOT_DONE if f not in only_for or tag in only_for[f])
 
 
 def frames(lowered: str) -> set[str]:

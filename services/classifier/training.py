@@ -93,13 +93,15 @@ def train(
         truth = y.astype(bool)
         rules = np.array([tag in hits for hits in rule_hits], dtype=bool)
         framing = np.array([hits.get(tag, False) for hits in rule_hits], dtype=bool)
-        lead = np.array([lead_framed(e.title, e.summary) for e in examples], dtype=bool)
+        lead = np.array([lead_framed(tag, e.title, e.summary) for e in examples], dtype=bool)
         if calibration:  # beside the training items, scored by the final model
             held_out = np.concatenate([held_out, final.predict_proba(held_out_x)[:, 1]])
             truth = np.concatenate([truth, [tag in e.tags for e in calibration]])
             rules = np.concatenate([rules, [tag in hits for hits in calibration_hits]])
             framing = np.concatenate([framing, [h.get(tag, False) for h in calibration_hits]])
-            lead = np.concatenate([lead, [lead_framed(e.title, e.summary) for e in calibration]])
+            lead = np.concatenate(
+                [lead, [lead_framed(tag, e.title, e.summary) for e in calibration]]
+            )
         thresholds[tag], per_tag[tag] = _calibrate(held_out, rules, framing, lead, truth)
         weights[:, column] = final.coef_[0]
         intercepts[column] = final.intercept_[0]

@@ -155,7 +155,7 @@ def small_set() -> list[Example]:
 
 def test_training_is_deterministic_and_tags_with_few_examples_stay_rules_only(tmp_path):
     examples = small_set() + labelled(3, "arms_approval", "Cabinet clears sale")
-    verdicts = [frozenset()] * len(examples)
+    verdicts = [{}] * len(examples)
     tags = ["strike", "sanctions", "arms_approval"]
     first = train(examples, tags, verdicts)
     second = train(list(reversed(examples)), tags, verdicts)
@@ -176,7 +176,7 @@ def test_an_operator_tag_gains_a_model_when_examples_are_supplied(tmp_path):
     (folder / "ceasefire.yaml").write_text((TAGS_DIR / "ceasefire.yaml").read_text("utf-8"))
     assert Classifier.from_folder(folder).model is None  # rules only, as before
     examples = labelled(12, "ceasefire", "Truce agreed between the parties") + small_set()[24:]
-    report = train(examples, ["ceasefire"], [frozenset()] * len(examples))
+    report = train(examples, ["ceasefire"], [{}] * len(examples))
     report.model.save(folder / "model.json.gz")
     classifier = Classifier.from_folder(folder)
     assert classifier.model is not None and classifier.model.tags == ("ceasefire",)
@@ -216,6 +216,33 @@ def test_the_fast_path_finds_exactly_the_features_training_saw():
 
 def test_training_with_no_tag_to_model_leaves_every_tag_to_the_rules():
     examples = labelled(3, "strike", "Shelling hits town") + small_set()[24:]
-    report = train(examples, ["strike"], [frozenset()] * len(examples))
+    report = train(examples, ["strike"], [{}] * len(examples))
     assert report.model.tags == () and report.skipped_tags == ["strike"]
     assert report.model.gate == ()
+
+
+def test_a_test_frames_a_strike_report_but_not_the_sanctions_that_answer_it():
+    from newswatch.classifier.combine import framed
+    from newswatch.classifier.framing import not_done
+
+    assert "test" in not_done("strike") and "test" not in not_done("sanctions")
+    summary = "The council adopted new sanctions after the nuclear test."
+    span = Evidence(field="summary", start=10, end=40, text=summary[10:40], rule="x/y")
+    assert framed(TagHit(tag="strike", confidence=0.9, evidence=[span]), "Council acts", summary)
+    assert not framed(
+        TagHit(tag="sanctions", confidence=0.9, evidence=[span]), "Council acts", summary
+    )
+
+
+def test_a_framed_rule_hit_needs_the_models_framed_floor():
+    # "threatens" frames the title: the hit needs p >= framed (0.5), not confirm (0.01).
+    model = TagModel(
+        ["sanctions"],
+        {"p:embar": 0},
+        np.array([[1.0]]),
+        [-2.0],
+        {"sanctions": Thresholds(0.9, 0.01, 0.5)},
+    )
+    hit = rule_hit("sanctions")
+    assert combine(["sanctions"], [hit], model, "Bloc adopts embargo", "")  # sigmoid(-1) = 0.27
+    assert combine(["sanctions"], [hit], model, "Minister threatens embargo", "") == []
