@@ -24,6 +24,9 @@ def add_subscription_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--digest-minutes", type=int)
     p.add_argument("--rate-limit", metavar="N/MINUTES", help="e.g. 10/60; 'none' to remove")
     p.add_argument("--followups", choices=["on", "off"])
+    p.add_argument(
+        "--retry-for-hours", type=float, help="retry failing deliveries this long (default 24)"
+    )
     p.add_argument("--enabled", choices=["on", "off"])
     p.add_argument(
         "--channel",

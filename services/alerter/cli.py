@@ -42,7 +42,7 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, name)
         if value is not None:
             changes[name] = [v.strip() for v in value.split(",") if v.strip()]
-    for name in ("name", "min_confidence", "mode", "digest_minutes"):
+    for name in ("name", "min_confidence", "mode", "digest_minutes", "retry_for_hours"):
         if getattr(args, name) is not None:
             changes[name] = getattr(args, name)
     if args.rate_limit is not None:
