@@ -20,6 +20,7 @@ from newswatch.shared.contracts import (
 )
 from tests.browser import seed
 from tests.browser.stack import sign_in
+from tests.integration.alerter_harness import RunningAlerter, publish
 from tests.integration.helpers import read_topic
 
 
@@ -159,3 +160,21 @@ async def test_a_story_page_shows_timeline_and_deliveries_and_takes_ack_and_feed
     await page.wait_for_selector("#note >> text=Feedback recorded")
     kinds = sorted((r.kind.value, r.tag) for r in await store.find("ops"))
     assert kinds == [("false_alarm", "diplomatic_protest"), ("missed_tag", "sanctions")]
+
+
+async def test_a_real_alerter_fed_through_kafka_feeds_the_console(stack, page):
+    """The whole way: a classified item on Kafka, the alerter groups it and saves story and
+    report, the console shows it live with the report's evidence and facts."""
+    await sign_in(page, stack.api.url, await stack.key())
+    await page.wait_for_selector("#live.on")
+    item = seed.report(seed.SANCTIONS)
+    async with RunningAlerter(stack.settings) as running:
+        running.start()
+        await publish(stack.settings, item)
+        card = f"#story-{item.item.id}"
+        await page.wait_for_selector(card, timeout=30_000)
+    assert await page.locator(f"{card} mark.ev").all_inner_texts() == [
+        "adopts new sanctions",
+        "freeze assets",
+    ]
+    assert "Amounts: 40 million EUR" in await page.locator(f"{card} .facts").inner_text()
