@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
@@ -21,7 +22,14 @@ from newswatch.shared.redis import create_redis
 from tests.browser.stack import CHROMIUM, CHROMIUM_ARGS, ApiProcess, WebhookReceiver
 from tests.conftest import unavailable
 
-pytestmark = [pytest.mark.redis, pytest.mark.kafka]
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test needs Redis and Kafka (so `make test-unit` leaves them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.redis)
+            item.add_marker(pytest.mark.kafka)
 
 
 @dataclass
