@@ -131,16 +131,20 @@ def _evidence_for(
 
 def _matches(rule: Rule, text: _Text) -> Iterable[tuple[int, int, int]]:
     """(sentence index, start, end) of the rule's matches, each inside one sentence."""
-    if rule.literals is not None and text.at:
-        indices = text.sentences_with(rule.literals)
+    if rule.parts and text.at and None not in rule.part_literals:
+        context = None
         if rule.context_literals is not None:  # the context must be in the same sentence
-            indices &= text.sentences_with(rule.context_literals)
-        for index in sorted(indices):
-            if index < 0:
-                continue
-            offset, sentence = text.spans[index]
-            for match in rule.pattern.finditer(sentence):
-                yield index, offset + match.start(), offset + match.end()
+            context = text.sentences_with(rule.context_literals)
+        for part, literals in zip(rule.parts, rule.part_literals, strict=True):
+            indices = text.sentences_with(literals)  # type: ignore[arg-type]
+            if context is not None:
+                indices &= context
+            for index in sorted(indices):
+                if index < 0:
+                    continue
+                offset, sentence = text.spans[index]
+                for match in part.finditer(sentence):
+                    yield index, offset + match.start(), offset + match.end()
         return
     for match in rule.pattern.finditer(text.text):
         start, end = match.span()

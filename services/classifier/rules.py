@@ -44,14 +44,19 @@ class Rule:
     pattern: re.Pattern[str]
     context: re.Pattern[str] | None = None
     languages: frozenset[str] = frozenset()
+    # The patterns of ``any`` one by one: each runs only where its own literals occur.
+    parts: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
     # Substrings a match cannot do without (see prefilter.py); None: always run the regex.
     literals: Requirement = field(init=False, compare=False)
     context_literals: Requirement = field(init=False, compare=False)
+    part_literals: tuple[Requirement, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "literals", required_literals(self.pattern.pattern))
         context = required_literals(self.context.pattern) if self.context else None
         object.__setattr__(self, "context_literals", context)
+        parts = tuple(required_literals(p.pattern) for p in self.parts)
+        object.__setattr__(self, "part_literals", parts)
 
     def applies_to(self, language: str | None) -> bool:
         return not self.languages or language is None or language in self.languages
@@ -211,12 +216,14 @@ def _rule(node: object, where: _Where) -> Rule:
     _refuse_unknown(node, {"id", "weight", "any", "context", "languages"}, where)
     pattern = _compile(node, "any", where)
     assert pattern is not None
+    patterns = [node["any"]] if isinstance(node["any"], str) else node["any"]
     return Rule(
         id=_ident(node, where),
         weight=_fraction(node, "weight", 0.8, where),
         pattern=pattern,
         context=_compile(node, "context", where, required=False),
         languages=_languages(node, where),
+        parts=tuple(re.compile(p, re.IGNORECASE) for p in patterns),
     )
 
 
