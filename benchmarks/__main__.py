@@ -16,6 +16,7 @@ from benchmarks.measure import (
     bench_parsing,
     bench_stories,
 )
+from benchmarks.stream import bench_stream
 
 
 def machine() -> str:
@@ -35,7 +36,7 @@ def main() -> int:
         if found is None:
             served = [Row("Kafka/Redis benchmarks skipped: the servers could not start", 0, "")]
         else:
-            served = [*bench_fetcher(*found), *bench_alerter(*found)]
+            served = [*bench_fetcher(*found), *bench_alerter(*found), *bench_stream(found[0])]
             served += bench_console(*found)
     rows: list[Row] = [
         *served,

@@ -75,18 +75,23 @@ def typical_items(per_feed: int = 50) -> tuple[str, list[tuple[str, str]]]:
     about 850 characters, 5 % over 3,000), at most ``per_feed`` per feed so that no single
     podcast dominates; the development set where ../shared is absent."""
     if REAL_FEEDS.exists():
-        items: list[tuple[str, str]] = []
-        for path in sorted(REAL_FEEDS.iterdir()):
-            body = path.read_bytes()
-            body = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
-            try:
-                raw = parse_feed(body)
-            except FeedParseError:
-                continue
-            entries = normalise_feed(raw, FeedSpec(url=f"https://bench.example/{path.name}"), NOW)
-            items += [(i.title, i.summary) for i in entries[:per_feed]]
+        items = [(i.title, i.summary) for feed in real_feeds() for i in feed[:per_feed]]
         return "real feed items, full summaries", items
     return "development set", [(e.title, e.summary) for e in read_examples(DEV_SET)]
+
+
+def real_feeds() -> list[list[NewsItem]]:
+    """Each real feed under ../shared/feeds/real as the fetcher turns it into items."""
+    feeds = []
+    for path in sorted(REAL_FEEDS.iterdir()):
+        body = path.read_bytes()
+        body = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
+        try:
+            raw = parse_feed(body)
+        except FeedParseError:
+            continue
+        feeds.append(normalise_feed(raw, FeedSpec(url=f"https://bench.example/{path.name}"), NOW))
+    return feeds
 
 
 def _rate(classifier: Classifier, items: list[tuple[str, str]]) -> float:

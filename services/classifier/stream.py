@@ -24,7 +24,7 @@ from newswatch.shared.topics import Topics
 log = logging.getLogger("newswatch.classifier")
 
 # Starts a send and returns the future of its confirmation (faust's and aiokafka's shape).
-Send = Callable[[str, bytes | None, bytes], Awaitable[Awaitable[Any]]]
+Send = Callable[[str, bytes | None, bytes], Awaitable["asyncio.Future[Any]"]]
 
 OUTPUTS, DEAD_LETTER, BARE_DEAD_LETTER = 0, 1, 2
 
@@ -46,6 +46,7 @@ class _Work:
     stage: int = OUTPUTS
     tags: list[str] = field(default_factory=list)
     letter: DeadLetter | None = None
+    sent: list[tuple[Outgoing, "asyncio.Future[Any]"]] = field(default_factory=list)
     failures: int = 0
     error: BaseException | None = None
     failed_topic: str = ""
@@ -74,18 +75,29 @@ class BatchPublisher:
 
     async def publish(self, records: Sequence[Record]) -> None:
         """Return once every record is published or dead-lettered, confirmed by Kafka."""
-        works = [self._route(record) for record in records]
-        rounds = 0
-        while todo := [w for w in works if w.pending]:
-            if rounds:
-                await asyncio.sleep(min(self._backoff * 2 ** (rounds - 1), self._max_backoff))
-            await self._send_round(todo)
-            for work in todo:
-                if work.pending:
-                    self._failed(work)
-            rounds += 1
+        works = [await self.start(record) for record in records]
         for work in works:
-            self._count(work)
+            await self.finish(work)
+
+    async def start(self, record: Record) -> "_Work":
+        """Route the record and start its sends, without waiting for Kafka's confirmation."""
+        work = self._route(record)
+        await self._start(work)
+        return work
+
+    async def finish(self, work: "_Work") -> None:
+        """Wait until the record's sends are confirmed; retry what failed, dead-letter what
+        keeps failing. Returns once every record is published or dead-lettered."""
+        rounds = 0
+        while True:
+            await self._confirm(work)
+            if not work.pending:
+                break
+            self._failed(work)
+            rounds += 1
+            await asyncio.sleep(min(self._backoff * 2 ** (rounds - 1), self._max_backoff))
+            await self._start(work)
+        self._count(work)
 
     def _route(self, record: Record) -> _Work:
         try:
@@ -107,19 +119,23 @@ class BatchPublisher:
             return work
         return _Work(record, list(routed.outgoing), tags=routed.tags)
 
-    async def _send_round(self, todo: list[_Work]) -> None:
-        started: list[tuple[_Work, Outgoing, Awaitable[Any]]] = []
-        for work in todo:
-            outs, work.pending = work.pending, []
-            for out in outs:
-                try:
-                    started.append((work, out, await self._send(out.topic, out.key, out.value)))
-                except Exception as exc:  # refused before leaving, e.g. larger than Kafka allows
-                    self._note(work, out, exc)
-        results = await asyncio.gather(*(f for _, _, f in started), return_exceptions=True)
-        for (work, out, _), result in zip(started, results, strict=True):
-            if isinstance(result, BaseException):
-                self._note(work, out, result)
+    async def _start(self, work: _Work) -> None:
+        outs, work.pending = work.pending, []
+        for out in outs:
+            try:
+                work.sent.append((out, await self._send(out.topic, out.key, out.value)))
+            except Exception as exc:  # refused before leaving, e.g. larger than Kafka allows
+                self._note(work, out, exc)
+
+    async def _confirm(self, work: _Work) -> None:
+        sent, work.sent = work.sent, []
+        for out, future in sent:
+            if not future.done():
+                await asyncio.wait([future])  # unlike await, never raises the send's error
+            if future.cancelled():
+                self._note(work, out, asyncio.CancelledError("send cancelled"))
+            elif (error := future.exception()) is not None:
+                self._note(work, out, error)
 
     @staticmethod
     def _note(work: _Work, out: Outgoing, error: BaseException) -> None:
