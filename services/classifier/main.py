@@ -7,7 +7,6 @@ from faust.worker import Worker
 
 from newswatch.classifier.app import create_app
 from newswatch.classifier.classify import Classifier
-from newswatch.classifier.rules import load_default_tags, load_tag_dir
 from newswatch.classifier.settings import ClassifierSettings
 from newswatch.shared.kafka import ensure_topics
 
@@ -15,8 +14,8 @@ log = logging.getLogger("newswatch.classifier")
 
 
 def load_classifier(settings: ClassifierSettings) -> Classifier:
-    definitions = load_tag_dir(settings.tags_dir) if settings.tags_dir else load_default_tags()
-    return Classifier(definitions)
+    # The tags and, when the folder has one, the model trained for them: as `newswatch classify`.
+    return Classifier.from_folder(settings.tags_dir)
 
 
 def main(settings: ClassifierSettings | None = None) -> None:
