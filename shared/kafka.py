@@ -10,7 +10,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
-from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from aiokafka.conn import create_conn
+from aiokafka.errors import KafkaConnectionError, SaslAuthenticationFailed, TopicAlreadyExistsError
 
 from newswatch.shared.settings import CommonSettings
 
@@ -81,8 +82,38 @@ def create_producer(settings: CommonSettings, client_id: str) -> AIOKafkaProduce
     )
 
 
-async def start_with_retry(client: object, what: str, deadline_s: float = 60.0) -> None:
-    """Start an aiokafka client, waiting for a broker that is still booting."""
+class KafkaRefused(KafkaConnectionError):
+    """The broker answered but refused us (credentials, certificate): retrying cannot help."""
+
+
+async def kafka_refusal(settings: CommonSettings) -> str | None:
+    """Why the first reachable broker refuses these settings (wrong password, untrusted
+    certificate), or None when it accepts them or cannot be reached (a transient state).
+    aiokafka's start() says only "Unable to bootstrap"; this says what to fix."""
+    kwargs = kafka_client_kwargs(settings)
+    servers = kwargs.pop("bootstrap_servers")
+    for server in servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            conn = await create_conn(host, int(port), request_timeout_ms=10_000, **kwargs)
+        except SaslAuthenticationFailed as exc:
+            return f"{server} refused the SASL credentials: {exc}"
+        except ssl.SSLError as exc:
+            return f"TLS with {server} failed (NEWSWATCH_KAFKA_SSL_*): {exc}"
+        except (KafkaConnectionError, OSError) as exc:
+            if isinstance(exc.__cause__, ssl.SSLError):
+                return f"TLS with {server} failed (NEWSWATCH_KAFKA_SSL_*): {exc.__cause__}"
+            continue
+        conn.close()
+        return None
+    return None
+
+
+async def start_with_retry(
+    client: object, what: str, deadline_s: float = 60.0, settings: CommonSettings | None = None
+) -> None:
+    """Start an aiokafka client, waiting for a broker that is still booting. With the
+    client's ``settings``, a broker that refuses them fails at once with the reason."""
     loop = asyncio.get_running_loop()
     give_up = loop.time() + deadline_s
     while True:
@@ -90,6 +121,9 @@ async def start_with_retry(client: object, what: str, deadline_s: float = 60.0) 
             await client.start()  # type: ignore[attr-defined]
             return
         except KafkaConnectionError as exc:
+            reason = await kafka_refusal(settings) if settings else None
+            if reason:
+                raise KafkaRefused(f"{what}: {reason}") from exc
             if loop.time() >= give_up:
                 raise
             log.warning("%s: Kafka not reachable yet (%s); retrying", what, exc)
@@ -148,5 +182,5 @@ async def grow_partitions(
 
 async def _started_admin(settings: CommonSettings) -> AIOKafkaAdminClient:
     admin = AIOKafkaAdminClient(**kafka_client_kwargs(settings), client_id="newswatch-admin")
-    await start_with_retry(admin, "admin")
+    await start_with_retry(admin, "admin", settings=settings)
     return admin

@@ -179,7 +179,19 @@ class PrivateKafka(PrivateServer):
 
     def _extra_env(self) -> dict[str, str]:
         # A small heap: up to eight test runs share the machine.
-        return {"KAFKA_HEAP": os.environ.get("NEWSWATCH_PRIVATE_KAFKA_HEAP", "384m")}
+        return {
+            "KAFKA_HEAP": os.environ.get("NEWSWATCH_PRIVATE_KAFKA_HEAP", "384m"),
+            "KAFKA_EXTRA_PROPERTIES": self.extra_properties(),
+            "KAFKA_FORMAT_ARGS": " ".join(self.format_args()),
+        }
+
+    def extra_properties(self) -> str:
+        """Lines appended to server.properties (a later key wins: listeners, security)."""
+        return ""
+
+    def format_args(self) -> list[str]:
+        """Extra arguments to the first storage format (e.g. ``--add-scram`` users)."""
+        return []
 
     @property
     def bootstrap(self) -> str:

@@ -6,6 +6,9 @@
 #   kafka.sh status    say whether it runs; exit 0 if it does
 # Settings (environment): KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_HEAP, KAFKA_VERSION,
 # NEWSWATCH_RUN_DIR (data, logs, pid), NEWSWATCH_CACHE_DIR (jars).
+# KAFKA_EXTRA_PROPERTIES: lines appended to server.properties (a later key wins, so this can
+# replace listeners, e.g. to add a SASL_SSL one); KAFKA_FORMAT_ARGS: extra arguments to the
+# first storage format, split on spaces, e.g. --add-scram SCRAM-SHA-512=[name=u,password=p].
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -40,12 +43,16 @@ start() {
   mkdir -p "$RUN/data" "$RUN/logs"
   sed -e "s#@PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
       -e "s#@DATA_DIR@#$RUN/data#g" "$HERE/server.properties.in" >"$RUN/server.properties"
+  if [ -n "${KAFKA_EXTRA_PROPERTIES:-}" ]; then printf '%s\n' "$KAFKA_EXTRA_PROPERTIES" >>"$RUN/server.properties"; fi
   if [ ! -f "$RUN/data/meta.properties" ]; then
-    local cluster_id
+    local cluster_id format_args=()
+    # Split on spaces without glob expansion ([name=...] is a glob pattern to the shell).
+    read -r -a format_args <<<"${KAFKA_FORMAT_ARGS:-}"
     cluster_id=$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())')
     # shellcheck disable=SC2046
     java $(java_opts) -cp "$LIBS/*" kafka.tools.StorageTool format -t "$cluster_id" \
-      -c "$RUN/server.properties" --ignore-formatted >"$RUN/format.log" 2>&1 \
+      -c "$RUN/server.properties" --ignore-formatted ${format_args[@]+"${format_args[@]}"} \
+      >"$RUN/format.log" 2>&1 \
       || { cat "$RUN/format.log" >&2; die "kafka: formatting storage failed"; }
   fi
   : >"$LOG"

@@ -124,8 +124,8 @@ async def running_alerter(
         user_agent="newswatch-alerter/0.1",
     )
     try:
-        await start_with_retry(producer, "alerter producer")
-        await start_with_retry(consumer, "alerter consumer")
+        await start_with_retry(producer, "alerter producer", settings=settings)
+        await start_with_retry(consumer, "alerter consumer", settings=settings)
         yield build_alerter(
             settings,
             consumer=consumer,

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.bootstrap import build_stores
 from newswatch.alerter.failed import FailedFilter
+from newswatch.alerter.masking import unmask
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.subscriptions import (
     check_subscription,
@@ -95,6 +96,7 @@ async def run_subscriptions(args: argparse.Namespace) -> int:
             }
             try:
                 sub = Subscription.model_validate(fields)
+                unmask(sub, old)  # a target or secret pasted from `show` means "unchanged"
                 policy = AddressPolicy.from_setting(settings.allowed_networks)
                 await check_subscription(sub, policy, known_tags())
             except (ValidationError, ValueError) as exc:

@@ -9,20 +9,12 @@ from redis.asyncio import Redis
 
 from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.channels import validate_target
+from newswatch.alerter.masking import SECRET_MASK, masked
 from newswatch.shared.contracts import Subscription
 from newswatch.shared.contracts.subscriptions import subscription_key
 
-SECRET_MASK = "***"
-
-
-def masked(subscription: Subscription) -> Subscription:
-    """Channel secrets are write-only: what the API and the CLI show carries a mask."""
-    shown = subscription.model_copy(deep=True)
-    for channel in shown.channels:
-        channel.options = {
-            k: SECRET_MASK if k == "secret" else v for k, v in channel.options.items()
-        }
-    return shown
+# Channel secrets are write-only; the masking lives in its own module.
+__all__ = ["SECRET_MASK", "SubscriptionStore", "check_subscription", "known_tags", "masked"]
 
 
 def known_tags() -> set[str]:

@@ -106,7 +106,7 @@ async def run(settings: FetcherSettings) -> None:
             len(added),
         )
     producer = create_producer(settings, "newswatch-fetcher")
-    await start_with_retry(producer, "fetcher")
+    await start_with_retry(producer, "fetcher", settings=settings)
     try:
         async with build_client(settings) as client:
             fetcher = build_fetcher(settings, redis, producer, client)

@@ -60,10 +60,14 @@ class AppriseChannel(Channel):
 
     @classmethod
     def mask(cls, target: ChannelTarget) -> str:
+        # Scheme and the host the URL names, nothing else: Apprise's own privacy mode keeps
+        # token ends, paths and topics (an ntfy topic is its password), all secrets here.
+        scheme = target.target.partition("://")[0]
         try:
-            return _plugin(target.target).url(privacy=True).partition("?")[0]
+            hosts = named_hosts(_plugin(target.target))
         except ValueError:
             return "…"
+        return f"{scheme}://{hosts[0]}/…" if hosts else f"{scheme}://…"
 
     async def send(self, notice: Notice, target: ChannelTarget) -> None:
         try:

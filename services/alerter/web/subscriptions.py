@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from newswatch.alerter.addresses import AddressRefused
 from newswatch.alerter.channels import validate_target
 from newswatch.alerter.keys import ApiKey
-from newswatch.alerter.subscriptions import SECRET_MASK, masked
+from newswatch.alerter.masking import MaskedValueError, masked, unmask
 from newswatch.alerter.web.deps import ApiServices, Caller, Deps
 from newswatch.alerter.web.errors import CONFLICT, FORBIDDEN, NOT_FOUND, ApiError, from_validation
 from newswatch.shared.contracts import Subscription
@@ -144,19 +144,11 @@ def _build(
 
 
 def _keep_secrets(new: Subscription, old: Subscription | None) -> None:
-    """A client that echoes back a masked secret means 'unchanged'."""
-    old_secrets = {c.key: c.options.get("secret") for c in old.channels} if old else {}
-    for n, channel in enumerate(new.channels):
-        if channel.options.get("secret") == SECRET_MASK:
-            kept = old_secrets.get(channel.key)
-            if kept is None:
-                raise ApiError(
-                    422,
-                    f"no stored secret to keep for {channel.kind} channel",
-                    "value_error",
-                    ["body", "channels", n, "options", "secret"],
-                )
-            channel.options["secret"] = kept
+    """A client that echoes back a masked target or secret means 'unchanged'."""
+    try:
+        unmask(new, old)
+    except MaskedValueError as exc:
+        raise ApiError(422, str(exc), "value_error", ["body", *exc.location]) from exc
 
 
 async def _check(deps: ApiServices, sub: Subscription) -> None:
