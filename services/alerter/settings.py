@@ -1,3 +1,6 @@
+from pathlib import Path
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -68,9 +71,29 @@ class AlerterSettings(CommonSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_from: str = "newswatch <alerts@newswatch.local>"
-    smtp_starttls: bool = False
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        default="none",
+        description="'starttls': upgrade the connection (port 587 or 25); 'tls': TLS from the "
+        "first byte (port 465); 'none': plain text (a relay on the same host only). With TLS the "
+        "server's certificate and host name are verified (see smtp_ca_file, smtp_verify).",
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of the CA(s) that signed the SMTP server's certificate; unset: "
+        "the system's trusted CAs.",
+    )
+    smtp_verify: bool = Field(
+        default=True,
+        description="Verify the SMTP server's certificate and host name; turn off only for a "
+        "test relay (the password then goes to whoever answers).",
+    )
+    smtp_starttls: bool = Field(
+        default=False, description="Older name of smtp_security=starttls; still honoured."
+    )
     smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
+    smtp_password: SecretStr | None = Field(
+        default=None, description="Also from NEWSWATCH_ALERTER_SMTP_PASSWORD_FILE."
+    )
     smtp_timeout_seconds: float = 15.0
     feedback_secret: SecretStr | None = Field(
         default=None,
@@ -116,6 +139,15 @@ class AlerterSettings(CommonSettings):
         description="Comma-separated teams whose API keys are administrators in the console "
         "(they see the feeds health page).",
     )
+
+    @property
+    def smtp_tls_mode(self) -> str:
+        """smtp_security, with the older smtp_starttls=true read as 'starttls'."""
+        return (
+            "starttls"
+            if self.smtp_security == "none" and self.smtp_starttls
+            else self.smtp_security
+        )
 
     @property
     def consumer_group(self) -> str:

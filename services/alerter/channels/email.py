@@ -4,8 +4,10 @@ import asyncio
 import html
 import re
 import smtplib
+import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from pathlib import Path
 from typing import ClassVar
 
 from newswatch.alerter.addresses import AddressPolicy
@@ -28,7 +30,8 @@ class EmailChannel(Channel):
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_from,
-            starttls=settings.smtp_starttls,
+            security=settings.smtp_tls_mode,
+            tls_context=smtp_tls_context(settings.smtp_ca_file, verify=settings.smtp_verify),
             username=settings.smtp_username,
             password=password,
             timeout=settings.smtp_timeout_seconds,
@@ -40,13 +43,15 @@ class EmailChannel(Channel):
         port: int,
         sender: str,
         *,
-        starttls: bool = False,
+        security: str = "none",
+        tls_context: ssl.SSLContext | None = None,
         username: str | None = None,
         password: str | None = None,
         timeout: float = 15.0,
     ) -> None:
         self._host, self._port, self._sender = host, port, sender
-        self._starttls, self._username, self._password = starttls, username, password
+        self._security, self._username, self._password = security, username, password
+        self._tls = tls_context or smtp_tls_context(None)
         self._timeout = timeout
 
     @classmethod
@@ -61,9 +66,9 @@ class EmailChannel(Channel):
 
     def _send_blocking(self, message: EmailMessage) -> None:
         try:
-            with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
-                if self._starttls:
-                    smtp.starttls()
+            with self._connect() as smtp:
+                if self._security == "starttls":
+                    smtp.starttls(context=self._tls)  # without a context smtplib verifies nothing
                 if self._username and self._password:
                     smtp.login(self._username, self._password)
                 smtp.send_message(message)
@@ -76,8 +81,31 @@ class EmailChannel(Channel):
             ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             raise DeliveryError(f"recipient refused: {exc.recipients}", retryable=False) from exc
+        except ssl.SSLCertVerificationError as exc:
+            # Retried: deliveries wait in the queue until the CA or the certificate is fixed.
+            raise DeliveryError(
+                f"SMTP server certificate not trusted ({self._host}): {exc.verify_message}",
+                retryable=True,
+            ) from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP {type(exc).__name__}: {exc}", retryable=True) from exc
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._security == "tls":
+            return smtplib.SMTP_SSL(
+                self._host, self._port, timeout=self._timeout, context=self._tls
+            )
+        return smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+
+
+def smtp_tls_context(ca_file: Path | None, *, verify: bool = True) -> ssl.SSLContext:
+    """The server's certificate checked against ``ca_file`` (else the system's CAs) and its
+    host name, unless ``verify`` is off."""
+    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def _header_text(text: str) -> str:
