@@ -57,7 +57,7 @@ def test_train_writes_a_model_calibrated_on_the_given_items(tmp_path, capsys):
     assert code == 0
     report = capsys.readouterr().out
     assert "trained on 32 examples" in report
-    assert "calibrated on 6 calibration items" in report
+    assert "out-of-fold training items and 6 calibration items" in report
     assert TagModel.load(out).tags == ("ceasefire",)
 
 
