@@ -12,17 +12,16 @@ from newswatch.alerter.channels import validate_target
 from newswatch.alerter.masking import SECRET_MASK, masked
 from newswatch.shared.contracts import Subscription
 from newswatch.shared.contracts.subscriptions import subscription_key
+from newswatch.shared.tags import configured_tags_dir, tag_names
 
 # Channel secrets are write-only; the masking lives in its own module.
 __all__ = ["SECRET_MASK", "SubscriptionStore", "check_subscription", "known_tags", "masked"]
 
 
 def known_tags() -> set[str]:
-    """The tags the classifier is configured with (``NEWSWATCH_CLASSIFIER_TAGS_DIR``)."""
-    from newswatch.classifier.rules import tag_names
-    from newswatch.classifier.settings import ClassifierSettings
-
-    return tag_names(ClassifierSettings().tags_dir)
+    """The tags the classifier is configured with (``NEWSWATCH_CLASSIFIER_TAGS_DIR``), read
+    from the shared contract: the alerter does not import the classifier."""
+    return tag_names(configured_tags_dir())
 
 
 async def check_subscription(

@@ -259,20 +259,11 @@ def load_default_tags() -> list[TagDefinition]:
 
 
 def tag_names(directory: Path | None = None) -> set[str]:
-    """The tags a tag folder (default: the built-in one) defines, without compiling any rule:
-    what the subscriptions API checks subscriptions against."""
-    if directory is None:
-        folder = resources.files("newswatch.classifier") / "tags"
-        texts = [f.read_text("utf-8") for f in folder.iterdir() if f.name.endswith(".yaml")]
-    else:
-        texts = [
-            f.read_text("utf-8") for f in [*directory.glob("*.yaml"), *directory.glob("*.yml")]
-        ]
-    return {
-        str(doc["tag"])
-        for doc in map(yaml.safe_load, texts)
-        if isinstance(doc, dict) and "tag" in doc
-    }
+    """The tags a tag folder defines, without compiling any rule: now the shared contract's
+    (``newswatch.shared.tags``), kept here for callers of the classifier's API."""
+    from newswatch.shared.tags import tag_names as shared_tag_names
+
+    return shared_tag_names(directory)
 
 
 def _unique(definitions: list[TagDefinition]) -> list[TagDefinition]:
