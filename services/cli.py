@@ -21,7 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     from newswatch.shared.observability import configure_logging
     from newswatch.shared.settings import CommonSettings
 
-    configure_logging(getattr(args, "log_level", None) or CommonSettings().log_level)
+    common = CommonSettings()
+    configure_logging(
+        getattr(args, "log_level", None) or common.log_level,
+        common.log_format,
+        service=args.run.__name__.lstrip("_"),  # the command: fetcher, classifier, api...
+    )
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
@@ -30,6 +35,15 @@ def main(argv: list[str] | None = None) -> int:
         # Configuration errors (a broken tag file, a bad feed list) end with one clear line.
         print(f"newswatch: error: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        # Redis or Kafka down: one line saying where and why, not the client's traceback.
+        from newswatch.shared.reachability import describe_unreachable
+
+        line = describe_unreachable(exc, common)
+        if line is None:
+            raise
+        print(f"newswatch: {line}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -114,27 +128,20 @@ def _parser() -> argparse.ArgumentParser:
         help="create topics with N partitions and grow existing ones to N (never shrinks); "
         "default NEWSWATCH_TOPIC_PARTITIONS for new topics, existing ones left as they are",
     )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for Kafka to answer before giving up (default 30; 0: no wait)",
+    )
 
     p = command(
         "feeds", "Manage the feed registry at run time, and see each feed's health.", _feeds
     )
-    p.add_argument(
-        "action",
-        choices=[
-            "add",
-            "remove",
-            "pause",
-            "resume",
-            "list",
-            "status",
-            "import-opml",
-            "export-opml",
-        ],
-    )
-    p.add_argument("target", nargs="?", help="feed URL or id; a file for import-opml/export-opml")
-    p.add_argument("--name", help="the source name alerts show")
-    p.add_argument("--interval", type=float, help="starting poll interval in seconds")
-    p.add_argument("--language", help="ISO 639-1 code, when the feed does not say")
+    from newswatch.fetcher.arguments import add_feed_arguments
+
+    add_feed_arguments(p)
 
     from newswatch.alerter.arguments import (
         add_delivery_arguments,
@@ -286,6 +293,10 @@ def _topics(args: argparse.Namespace) -> None:
     if args.action == "create":
         if args.partitions is not None and args.partitions < 1:
             raise ValueError("--partitions must be at least 1")
+        from newswatch.shared.reachability import wait_for_kafka
+
+        say = lambda line: print(line, file=sys.stderr)  # noqa: E731
+        asyncio.run(wait_for_kafka(settings, max(args.wait, 0.0), say))
         created = asyncio.run(ensure_topics(settings, names, args.partitions))
         print(f"created {len(created)} topic(s); {len(names) - len(created)} already existed")
         if args.partitions:
@@ -346,7 +357,12 @@ def _schemas(args: argparse.Namespace) -> int:
             if not OPENAPI_FILE.exists() or OPENAPI_FILE.read_text() != render_openapi():
                 print(f"out of date: {OPENAPI_FILE} (run: newswatch schemas export)")
                 stale.append(OPENAPI_FILE.name)
-        return 1 if stale else 0
+        if stale:
+            return 1
+        count = len(schemas.render_schemas()) + (0 if args.dir else 1)  # + the OpenAPI document
+        where = directory if args.dir else f"{directory} and the OpenAPI document"
+        print(f"schemas match the models ({count} files in {where})")
+        return 0
     for path in schemas.write_schemas(directory):
         print(path)
     if not args.dir:

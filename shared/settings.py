@@ -32,6 +32,19 @@ class CommonSettings(BaseSettings):
     topic_partitions: int = Field(default=4, ge=1, validation_alias="NEWSWATCH_TOPIC_PARTITIONS")
     topic_replication: int = Field(default=1, ge=1, validation_alias="NEWSWATCH_TOPIC_REPLICATION")
     log_level: str = Field(default="INFO", validation_alias="NEWSWATCH_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        validation_alias="NEWSWATCH_LOG_FORMAT",
+        description="'json': one JSON object per log line (ts, level, logger, service, message, "
+        "item_id/story_id where known), from the service and its libraries alike.",
+    )
+    health_port: int = Field(
+        default=9108,
+        ge=0,
+        le=65535,
+        validation_alias="NEWSWATCH_HEALTH_PORT",
+        description="Port of /healthz, /readyz and /metrics (Prometheus) on every service; 0: off.",
+    )
 
     # Kafka security: one set for every client (producers, consumers, admin, faust).
     kafka_security_protocol: KafkaSecurityProtocol = Field(

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.web import deliveries, feedback, service, subscriptions
+from newswatch.alerter.web import metrics as api_metrics
 from newswatch.alerter.web.console import console_router
 from newswatch.alerter.web.deps import ApiServices
 from newswatch.alerter.web.errors import ERROR_RESPONSES, install_error_handlers
@@ -39,7 +40,8 @@ def create_app(settings: AlerterSettings | None = None, redis: Redis | None = No
         own = redis is None
         client = redis or create_redis(settings)
         app.state.services = ApiServices(client, settings)
-        yield
+        async with api_metrics.health_server(client, settings.health_port):
+            yield
         if own:
             await client.aclose()
 
@@ -53,6 +55,7 @@ def create_app(settings: AlerterSettings | None = None, redis: Redis | None = No
         app.state.services = ApiServices(redis, settings)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
+    api_metrics.install(app)  # outermost: counts what BodyLimit refuses too
     app.include_router(service.router, responses=_REQUEST_ERRORS)
     for router in (subscriptions.router, deliveries.router):
         app.include_router(router, responses=ERROR_RESPONSES)
@@ -72,4 +75,6 @@ def main(settings: AlerterSettings | None = None) -> None:
         log_level=settings.log_level.lower(),
         # Open consoles hold live streams that never end by themselves: cut them after this.
         timeout_graceful_shutdown=5,
+        # JSON logs: uvicorn's loggers go through ours (its own config would print text).
+        **({"log_config": None} if settings.log_format == "json" else {}),
     )

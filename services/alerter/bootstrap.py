@@ -24,6 +24,7 @@ from newswatch.alerter.dispatch import Dispatcher
 from newswatch.alerter.failed import FailedDeliveries
 from newswatch.alerter.keys import ApiKeyStore
 from newswatch.alerter.ledger import DeliveryLedger
+from newswatch.alerter.metrics import ROUTES
 from newswatch.alerter.outcomes import OutcomeWriter
 from newswatch.alerter.pending import PendingDigests
 from newswatch.alerter.queue import RetryQueue
@@ -78,7 +79,7 @@ def build_alerter(
     channels: dict[str, Channel],
     counters: Counters | None = None,
 ) -> Alerter:
-    counters = counters or Counters()
+    counters = counters or Counters(ROUTES)  # each count also goes to /metrics
     stores = build_stores(settings, redis)
     router = Router(settings, redis, stores.queue, stores.pending, counters)
     dispatcher = Dispatcher(

@@ -24,6 +24,7 @@ from newswatch.alerter.channels import Channel, DeliveryError
 from newswatch.alerter.feedback.links import FeedbackNotices
 from newswatch.alerter.jobs import DeliveryJob, Outcome, after_attempt, give_up_default
 from newswatch.alerter.ledger import DeliveryLedger
+from newswatch.alerter.metrics import delivered
 from newswatch.alerter.outcomes import OutcomeWriter
 from newswatch.alerter.queue import RetryQueue
 from newswatch.alerter.settings import AlerterSettings
@@ -196,6 +197,7 @@ class Dispatcher:
         retry_at = outcome.retry_at.timestamp() if outcome.retry_at else None
         await self._outcomes.write(job, record, time.time(), retry_at)
         self.counters.inc(f"delivery_{outcome.status.value}.{job.target.kind}")
+        delivered(record)  # the Kafka-to-delivery latency histogram
         if outcome.status is not DeliveryStatus.RETRYING:
             task = asyncio.create_task(self._publish(job, record, outcome.status))
             self._publishing.add(task)

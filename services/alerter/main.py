@@ -3,7 +3,9 @@
 import logging
 
 from newswatch.alerter.bootstrap import alerter_topics, running_alerter
+from newswatch.alerter.metrics import readiness
 from newswatch.alerter.settings import AlerterSettings
+from newswatch.shared.health import Health
 from newswatch.shared.lifecycle import run_service
 
 log = logging.getLogger("newswatch.alerter")
@@ -18,8 +20,11 @@ async def run(settings: AlerterSettings) -> None:
             settings.topics.classified,
             settings.consumer_group,
         )
+        health = Health("alerter")
+        readiness(health, alerter.stores, alerter.consumer)
         try:
-            await alerter.run()
+            async with health.serve(settings.health_port):
+                await alerter.run()
         finally:
             log.info("alerter counters: %s", alerter.counters.summary())
 

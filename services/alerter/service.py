@@ -56,6 +56,7 @@ class Alerter:
     ) -> None:
         self._settings = settings
         self._consumer = consumer
+        self.consumer = consumer  # the health probe reads its assignment and lag
         self._producer = producer
         self.counters = counters
         self.stores = stores

@@ -6,6 +6,7 @@ from typing import Any
 
 import faust
 
+from newswatch.classifier import metrics
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.settings import ClassifierSettings
 from newswatch.classifier.stream import BatchPublisher
@@ -42,7 +43,8 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
         key_serializer="raw",
         value_serializer="raw",
     )
-    counters = Counters()
+    counters = Counters(metrics.ROUTES)  # each count also goes to /metrics
+    metrics.install(app, settings)
     items = app.topic(topics.items, key_serializer="raw", value_serializer="raw")
 
     @app.agent(items, name="classify-items")
@@ -53,7 +55,7 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
             return producer.send(topic, key, value, None, None, None)
 
         publisher = BatchPublisher(
-            send, classifier, topics, counters, attempts=settings.send_attempts
+            send, metrics.timed(classifier), topics, counters, attempts=settings.send_attempts
         )
         # Acks are ours: a batch's offsets are acknowledged only once every record in it is
         # published or dead-lettered and Kafka confirmed it (at least once, never skipped).

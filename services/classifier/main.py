@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import sys
 
 from faust.worker import Worker
 
@@ -33,4 +34,7 @@ def main(settings: ClassifierSettings | None = None) -> None:
         redirect_stdouts=False,
         override_logging=False,
     )
+    if not sys.stdout.isatty():
+        # Its cursor escape codes would begin a log line (and break JSON logs); no terminal.
+        worker.spinner = None
     worker.execute_from_commandline()

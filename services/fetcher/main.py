@@ -15,14 +15,17 @@ from redis.exceptions import RedisError
 from newswatch.fetcher.feeds import FeedSpec, load_feed_list
 from newswatch.fetcher.http import FeedClient, build_client
 from newswatch.fetcher.leases import LeaseManager
+from newswatch.fetcher.metrics import ROUTES, readiness
 from newswatch.fetcher.publish import ItemPublisher
 from newswatch.fetcher.registry import FeedRegistry
 from newswatch.fetcher.schedule import Bounds
 from newswatch.fetcher.service import Fetcher
 from newswatch.fetcher.settings import FetcherSettings
 from newswatch.fetcher.state import FetcherState
+from newswatch.shared.health import Health
 from newswatch.shared.kafka import create_producer, ensure_topics, start_with_retry
 from newswatch.shared.lifecycle import run_service
+from newswatch.shared.observability import Counters
 from newswatch.shared.outage import Backoff, OutageLog, describe
 from newswatch.shared.redis import create_redis
 
@@ -55,6 +58,7 @@ def build_fetcher(
         max_redirects=settings.max_redirects,
         refresh_seconds=settings.registry_refresh_seconds,
         dependency_backoff=Backoff(cap=settings.dependency_backoff_max_seconds),
+        counters=Counters(ROUTES),  # each count also goes to /metrics
         leases=LeaseManager(
             redis, settings.redis_prefix, _instance_id(), settings.lease_ttl_seconds
         )
@@ -110,11 +114,13 @@ async def run(settings: FetcherSettings) -> None:
     try:
         async with build_client(settings) as client:
             fetcher = build_fetcher(settings, redis, producer, client)
+            readiness(health := Health("fetcher"), fetcher, redis, producer)
             try:
-                if settings.once:
-                    await fetcher.run_once()
-                else:
-                    await fetcher.run_forever()
+                async with health.serve(0 if settings.once else settings.health_port):
+                    if settings.once:
+                        await fetcher.run_once()
+                    else:
+                        await fetcher.run_forever()
             finally:
                 log.info("fetcher counters: %s", fetcher.counters.summary())
     finally:

@@ -15,6 +15,7 @@ from newswatch.fetcher.dependencies import KAFKA, REDIS, Dependencies, dependenc
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.http import FeedClient, FetchError, Validators, fetch_feed
 from newswatch.fetcher.leases import LeaseManager
+from newswatch.fetcher.metrics import POLL_SECONDS
 from newswatch.fetcher.normalise import normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
 from newswatch.fetcher.publish import ItemPublisher
@@ -120,7 +121,9 @@ class Fetcher:
         """Poll within the limits, turn any failure into a counted outcome, record the health."""
         host = urlsplit(feed.url).hostname or ""
         async with self._slots, self._host_slots[host]:
+            started = time.monotonic()
             outcome = await self._outcome(feed)
+            POLL_SECONDS.observe(time.monotonic() - started)
         if isinstance(outcome, _Deferred):
             # Not the feed's fault: its health stays, only the next try moves.
             wait = outcome.retry_at - time.monotonic() + random.uniform(0, 1.0)
@@ -190,6 +193,7 @@ class Fetcher:
             refresh_seconds=self._refresh_seconds,
             retry_crashed_after=self._bounds.min_interval,
         )
+        self.rounds = rounds  # read by the health probe (feeds overdue)
         try:
             await rounds.run()
         finally:
