@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv with newswatch and its dev tools installed
 	@echo "installed: $(BIN)/newswatch"
 
-infra: ## Install Kafka (Maven jars), Redis and Chromium (Debian packages) if missing
+infra: ## Install Kafka (Maven jars), Redis, Chromium and Prometheus (Debian packages) if missing
 	deploy/local/kafka.sh install
 	deploy/local/redis.sh install
 	deploy/local/chromium.sh install
+	deploy/local/prometheus.sh install
 
 run: install infra ## Start Kafka, Redis, the three services and a demo feed; show alerts
 	deploy/local/run.sh
