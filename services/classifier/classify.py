@@ -1,6 +1,7 @@
 """The classifier's public face: text or a NewsItem in, tags, evidence and facts out."""
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,7 +42,7 @@ class Classifier:
         self._facts = FactExtractor(gazetteer or Gazetteer.load_default())
         self.model = model
         # The version names the rules and the model, so a consumer can tell which tagging it got.
-        fingerprint = hashlib.sha256(repr(self.definitions).encode()).hexdigest()[:8]
+        fingerprint = hashlib.sha256(_canonical(self.definitions).encode()).hexdigest()[:8]
         self.version = f"rules-{__version__}+{fingerprint}"
         if model is not None:
             self.version += f"+model-{model.version}"
@@ -90,3 +91,31 @@ class Classifier:
         return ClassifiedItem(
             item=item, tags=result.tags, facts=result.facts, classifier_version=self.version
         )
+
+
+def _canonical(definitions: Sequence[TagDefinition]) -> str:
+    """The tag definitions as text that is the same in every process: ``repr`` is not (its
+    frozensets follow string hashing, which Python seeds anew per process)."""
+    return json.dumps(
+        [
+            {
+                "tag": d.tag,
+                "threshold": d.threshold,
+                "rules": [
+                    [
+                        r.id,
+                        r.weight,
+                        r.pattern.pattern,
+                        r.context and r.context.pattern,
+                        sorted(r.languages),
+                    ]
+                    for r in d.rules
+                ],
+                "vetoes": [
+                    [v.id, v.pattern.pattern, v.near, sorted(v.languages)] for v in d.vetoes
+                ],
+            }
+            for d in definitions
+        ],
+        sort_keys=True,
+    )

@@ -24,7 +24,9 @@ def combine(
     """``lowered_confidence``: how much higher the model must be alone (languages the
     rules were not written for get a stricter bar from the caller)."""
     by_tag = {hit.tag: hit for hit in rule_hits}
-    probability = model.probabilities(title, summary)
+    probability = model.gated(title, summary)
+    if probability is None:  # about none of the model's words: the rules' verdict stands
+        return list(rule_hits)
     combined = []
     for tag in tags:
         hit = by_tag.get(tag)

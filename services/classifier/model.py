@@ -121,14 +121,18 @@ class TagModel:
         self._by_kind = _split_by_kind(vocabulary)
         self.gate = tuple(sorted(set(gate)))
         self._gate = LiteralIndex(self.gate) if self.gate else None
-        self._floor = {tag: _sigmoid(b) for tag, b in zip(self.tags, self._intercepts, strict=True)}
         self.version = _fingerprint(self.to_json())
 
-    def probabilities(self, title: str, summary: str) -> dict[str, float]:
+    def gated(self, title: str, summary: str) -> dict[str, float] | None:
+        """The probabilities, or None when the item holds none of the gate's literals: the
+        model then has nothing to say (it neither tags alone nor overrules a rule)."""
         if self._gate is not None and not self._gate.any_in(
             f"{title}\n{summary[:LEAD_CHARS]}".lower()
         ):
-            return self._floor
+            return None
+        return self.probabilities(title, summary)
+
+    def probabilities(self, title: str, summary: str) -> dict[str, float]:
         rows = self._rows(title, summary)
         logits = self._intercepts + self._weights[rows].sum(axis=0) if rows else self._intercepts
         return {tag: _sigmoid(z) for tag, z in zip(self.tags, logits, strict=True)}

@@ -83,3 +83,23 @@ def test_tag_names_come_from_the_tag_files_without_compiling_rules():
 
     assert tag_names() == {"strike", "diplomatic_protest", "sanctions", "arms_approval"}
     assert "ceasefire" in tag_names(Path(__file__).parents[1] / "data" / "tags")
+
+
+def test_the_classifier_version_is_the_same_in_every_process():
+    import subprocess
+    import sys
+
+    code = (
+        "from newswatch.classifier.classify import Classifier; print(Classifier.default().version)"
+    )
+    versions = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(versions) == 1, versions
