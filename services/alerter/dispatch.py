@@ -184,6 +184,10 @@ class Dispatcher:
                 len(job.attempts),
                 error,
                 f"; retry at {outcome.retry_at:%H:%M:%S}" if outcome.retry_at else "; giving up",
+                extra={
+                    "item_id": job.item and job.item.item.id,
+                    "story_id": job.story and job.story.id,
+                },
             )
         return outcome
 

@@ -190,7 +190,7 @@ class BatchPublisher:
                 self.counters.inc(f"tagged.{tag}")
             if work.tags:
                 key = (record.key or b"?").decode("utf-8", "replace")
-                log.info("item %s tagged %s", key, ",".join(work.tags))
+                log.info("item %s tagged %s", key, ",".join(work.tags), extra={"item_id": key})
             return
         self.counters.inc(f"dead_lettered.{letter.error_kind}")
         log.warning(
