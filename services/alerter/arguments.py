@@ -8,9 +8,34 @@ import argparse
 
 
 def add_subscription_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["add", "update", "list", "show", "remove", "deliveries"])
-    p.add_argument("id", nargs="?", help="subscription id (unique within the team)")
-    p.add_argument("--team", default="default")
+    """One sub-command per action, each with only its own flags."""
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    team = {"default": "default", "help": "the subscription's team (default: default)"}
+    for action, text in (
+        ("add", "Add a subscription."),
+        ("update", "Change a subscription: only the flags given."),
+    ):
+        one = actions.add_parser(action, help=text.rstrip(".").lower(), description=text)
+        one.add_argument("id", help="subscription id (unique within the team)")
+        one.add_argument("--team", **team)
+        _add_subscription_fields(one)
+    listing = actions.add_parser(
+        "list", help="list subscriptions", description="List a team's subscriptions."
+    )
+    listing.add_argument("--team", default="default", help="the team ('*': every team)")
+    for action, text in (
+        ("show", "Show a subscription (channel secrets masked)."),
+        ("remove", "Remove a subscription."),
+        ("deliveries", "A subscription's latest deliveries."),
+    ):
+        one = actions.add_parser(action, help=text.rstrip(".").lower(), description=text)
+        one.add_argument("id", help="subscription id (unique within the team)")
+        one.add_argument("--team", **team)
+        if action == "deliveries":
+            one.add_argument("--limit", type=int, default=50, help="deliveries to show")
+
+
+def _add_subscription_fields(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name")
     p.add_argument("--tags", help="comma-separated; alert on ANY of them")
     p.add_argument("--all-tags", help="comma-separated; the item must carry ALL of them")
@@ -34,14 +59,18 @@ def add_subscription_arguments(p: argparse.ArgumentParser) -> None:
         metavar="KIND[:TARGET]",
         help="console, slack:URL, webhook:URL;secret=S, email:ADDRESS, apprise:URL (repeatable)",
     )
-    p.add_argument("--limit", type=int, default=50, help="deliveries to show")
 
 
 def add_key_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["create", "revoke", "list"])
-    p.add_argument("key_id", nargs="?", help="the key's id (for revoke)")
-    p.add_argument("--team", help="the team the new key belongs to (for create)")
-    p.add_argument("--name", default="", help="who or what uses the key")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = actions.add_parser(
+        "create", help="issue a key", description="Issue a key; it is shown once."
+    )
+    create.add_argument("--team", required=True, help="the team the new key belongs to")
+    create.add_argument("--name", default="", help="who or what uses the key")
+    revoke = actions.add_parser("revoke", help="revoke a key", description="Revoke a key.")
+    revoke.add_argument("key_id", help="the key's id")
+    actions.add_parser("list", help="list the keys", description="List every key.")
 
 
 def add_delivery_arguments(p: argparse.ArgumentParser) -> None:

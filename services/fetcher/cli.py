@@ -8,7 +8,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from newswatch.fetcher.feeds import FeedConfigError, FeedSpec, load_feed_list, render_opml
+from newswatch.fetcher.feeds import (
+    FeedConfigError,
+    FeedSpec,
+    parse_feed_yaml,
+    parse_opml,
+    render_opml,
+)
 from newswatch.fetcher.registry import FeedRegistry
 from newswatch.fetcher.schedule import FeedHealth
 from newswatch.fetcher.settings import FetcherSettings
@@ -42,21 +48,21 @@ async def _dispatch(args: argparse.Namespace, registry: FeedRegistry) -> int:
         print("\nerrors by kind: " + (", ".join(f"{k}={v}" for k, v in errors.items()) or "none"))
         return 0
     if action == "export-opml":
-        text = render_opml(await registry.all())
+        specs = await registry.all()
+        text = render_opml(specs)
         if args.target:
             await asyncio.to_thread(Path(args.target).write_text, text, "utf-8")
+            print(f"wrote {len(specs)} feed(s) to {args.target}")
         else:
             sys.stdout.write(text)
         return 0
-    if not args.target:
-        print(
-            f"newswatch feeds {action}: give a {'file' if action == 'import-opml' else 'feed URL or id'}",
-            file=sys.stderr,
-        )
-        return 2
     if action == "import-opml":
         try:
-            specs = await asyncio.to_thread(load_feed_list, Path(args.target))
+            data = await asyncio.to_thread(Path(args.target).read_bytes)
+            specs = parse_feed_file(data, args.target)
+        except OSError as exc:
+            print(f"newswatch feeds import-opml: {exc}", file=sys.stderr)
+            return 2
         except FeedConfigError as exc:
             print(f"newswatch feeds import-opml: {exc}", file=sys.stderr)
             return 2
@@ -90,13 +96,27 @@ async def _dispatch(args: argparse.Namespace, registry: FeedRegistry) -> int:
     return 0
 
 
+def parse_feed_file(data: bytes, source: str) -> list[FeedSpec]:
+    """An OPML or a YAML feed list, told apart by its content, whatever the file is called
+    (an OPML export saved as .html or .txt is still OPML)."""
+    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith(b"<"):
+        return parse_opml(start)  # XML must not have anything before its declaration
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FeedConfigError(f"{source}: neither OPML nor a UTF-8 YAML feed list") from exc
+    return parse_feed_yaml(text, source=source)
+
+
 def status_table(specs: list[FeedSpec], health: dict[str, FeedHealth], now: datetime) -> str:
     """One line per feed: state, last success, last error and its kind, failures, rate, next poll."""
     rows = [("feed", "state", "last success", "last error", "fails", "per day", "next poll")]
     for spec in specs:
         h = health.get(spec.id)
         if h is None:
-            rows.append((spec.id, "paused" if spec.paused else "new", "-", "-", "0", "-", "soon"))
+            state, next_poll = ("paused", "paused") if spec.paused else ("new", "soon")
+            rows.append((spec.id, state, "-", "-", "0", "-", next_poll))
             continue
         state = "paused" if spec.paused else ("failing" if h.consecutive_failures else "ok")
         error = f"{h.last_error_kind} ({_ago(h.last_error_at, now)})" if h.last_error_kind else "-"
