@@ -33,7 +33,7 @@ class ImageSpec:
     env: dict[str, str] = field(default_factory=dict)
     entrypoint: list[str] = field(default_factory=list)
     cmd: list[str] = field(default_factory=list)
-    copies: list[tuple[str, str]] = field(default_factory=list)  # (source, absolute target)
+    copies: list[tuple[str, str]] = field(default_factory=list)  # (source, target)
 
 
 def parse_dockerfile(text: str) -> ImageSpec:
@@ -60,8 +60,7 @@ def parse_dockerfile(text: str) -> ImageSpec:
             spec.cmd = json.loads(rest)
         elif instruction == "COPY":
             words = [w for w in shlex.split(rest) if not w.startswith("--")]
-            if words[-1].startswith("/"):
-                spec.copies.extend((source, words[-1]) for source in words[:-1])
+            spec.copies.extend((source, words[-1]) for source in words[:-1])
     return spec
 
 
@@ -108,7 +107,8 @@ class ImageRoot:
         self.workdir.mkdir(parents=True)
         os.chmod(self.workdir, 0o755)  # root's, as after the image's WORKDIR and COPY
         self.mapped: dict[str, str] = {}
-        for source, target in spec.copies:
+        # The code copied into the working directory is installed, and read from there.
+        for source, target in (c for c in spec.copies if c[1].startswith("/")):
             placed = self.path(target)
             placed.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / source, placed)

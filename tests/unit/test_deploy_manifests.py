@@ -101,6 +101,17 @@ def test_every_compose_service_has_a_health_check_and_waits_for_healthy_servers(
         assert {"kafka", "redis", "init"} <= set(waits_for), name
 
 
+def test_the_build_context_holds_what_the_image_copies() -> None:
+    ignore = (DOCKERFILE.parent / "Dockerfile.dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in ignore if line.strip() and not line.startswith("#")]
+    assert patterns[0] == "*", "everything is left out unless let through"
+    let_through = {p[1:].rstrip("/") for p in patterns if p.startswith("!")}
+    sources = [s for s, _ in parse_dockerfile(DOCKERFILE.read_text()).copies]
+    assert {"pyproject.toml", "services", "shared"} <= set(sources)
+    for source in sources:
+        assert source.rstrip("/") in let_through, f"{source} is copied but not in the context"
+
+
 def _documents(path: Path) -> list[dict]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d]
 
