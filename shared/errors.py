@@ -6,18 +6,22 @@ module holds the root and the shared branches. Mix-ins of built-in types stay wh
 rely on them: pydantic turns a ``ValueError`` raised in a validator into a validation error,
 and ``newswatch`` commands print a ``ValueError`` as one clear line.
 
-The tree (``*``: the parent it should take, still to be done by the module's owner)::
+The tree::
 
-    NewswatchError                          shared/errors.py
-    ├── ConfigError (ValueError)            shared/errors.py: what an operator wrote is unusable
-    │   ├── FeedConfigError *               services/fetcher/feeds.py (now: ValueError)
-    │   └── TagFileError *                  services/classifier/rules.py (now: ValueError)
-    ├── FeedError                           shared/errors.py: one feed could not be read
-    │   ├── FetchError *                    services/fetcher/http.py (now: Exception)
-    │   └── FeedParseError * (ValueError)   services/fetcher/parse.py (now: ValueError)
-    ├── DeliveryError *                     services/alerter/channels/base.py (now: Exception)
-    ├── AddressRefused * (ValueError)       services/alerter/addresses.py (now: ValueError)
-    └── PublishError                        shared/errors.py: Kafka would not take a record
+    NewswatchError                              shared/errors.py
+    ├── ConfigError (ValueError)                shared/errors.py: what an operator wrote is unusable
+    │   ├── FeedConfigError                     services/fetcher/feeds.py
+    │   ├── TagFileError                        services/classifier/rules.py
+    │   └── ModelFileError                      services/classifier/model.py
+    ├── FeedError                               shared/errors.py: one feed could not be read
+    │   ├── FetchError                          services/fetcher/http.py
+    │   └── FeedParseError (ValueError)         services/fetcher/parse.py
+    ├── DeliveryError                           services/alerter/channels/base.py
+    ├── AddressRefused (ValueError)             services/alerter/addresses.py
+    ├── FeedbackRefused (ValueError)            services/alerter/feedback/records.py
+    ├── TokenError (ValueError)                 services/alerter/feedback/tokens.py
+    ├── ServerUnreachable                       shared/reachability.py
+    └── PublishError                            shared/errors.py: Kafka would not take a record
 
 Left out on purpose: ``_NotSimple`` (services/fetcher/fastparse.py) is a private signal that
 never leaves its module ("this feed is feedparser's job"), not a failure.

@@ -14,11 +14,13 @@ import socket
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
+from newswatch.shared.errors import NewswatchError
+
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str], list[str]]
 
 
-class AddressRefused(ValueError):
+class AddressRefused(NewswatchError, ValueError):
     pass
 
 

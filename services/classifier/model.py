@@ -39,6 +39,7 @@ import numpy as np
 
 from newswatch.classifier.framing import frames
 from newswatch.classifier.prefilter import LiteralIndex
+from newswatch.shared.errors import ConfigError
 
 LEAD_CHARS = 600
 MODEL_FILE = "model.json.gz"
@@ -245,7 +246,7 @@ class TagModel:
             raise ModelFileError(f"{path}: not a newswatch model: {exc}") from exc
 
 
-class ModelFileError(ValueError):
+class ModelFileError(ConfigError):
     """A model file is missing a part or cannot be read; the message names the file."""
 
 

@@ -28,12 +28,13 @@ from pathlib import Path
 import yaml
 
 from newswatch.classifier.prefilter import LiteralIndex, Requirement, required_literals
+from newswatch.shared.errors import ConfigError
 from newswatch.shared.topics import TAG_NAME
 
 DEFAULT_THRESHOLD = 0.5
 
 
-class TagFileError(ValueError):
+class TagFileError(ConfigError):
     """A tag file is invalid; the message names the file, the line and the problem."""
 
 

@@ -9,8 +9,10 @@ from xml.sax.saxutils import quoteattr
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from newswatch.shared.errors import ConfigError
 
-class FeedConfigError(ValueError):
+
+class FeedConfigError(ConfigError):
     """The feed list cannot be read; the message says where and why."""
 
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import aiohttp
 
 from newswatch.fetcher.settings import FetcherSettings
+from newswatch.shared.errors import FeedError
 
 
-class FetchError(Exception):
+class FetchError(FeedError):
     """A fetch failed; ``kind`` is what the counters and logs group it by."""
 
     def __init__(self, kind: str, message: str, retry_after: float | None = None) -> None:

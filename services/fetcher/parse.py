@@ -9,9 +9,10 @@ import feedparser
 
 from newswatch.fetcher.entries import RawEntry, RawFeed
 from newswatch.fetcher.fastparse import parse_simple_feed
+from newswatch.shared.errors import FeedError
 
 
-class FeedParseError(ValueError):
+class FeedParseError(FeedError, ValueError):
     """The body is not a feed we can read any entries from."""
 
 

@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 from newswatch.alerter.addresses import AddressPolicy
 from newswatch.alerter.alert import Notice
 from newswatch.shared.contracts import ChannelTarget
+from newswatch.shared.errors import NewswatchError
 
 if TYPE_CHECKING:
     from newswatch.alerter.channels.http import Poster
     from newswatch.alerter.settings import AlerterSettings
 
 
-class DeliveryError(Exception):
+class DeliveryError(NewswatchError):
     def __init__(
         self,
         message: str,

@@ -4,9 +4,10 @@ import hashlib
 from dataclasses import dataclass
 
 from newswatch.shared.contracts import Delivery, FeedbackKind, ItemSnapshot, Story
+from newswatch.shared.errors import NewswatchError
 
 
-class FeedbackRefused(ValueError):
+class FeedbackRefused(NewswatchError, ValueError):
     """Feedback that cannot be recorded: ``status`` 404 (not the team's) or 422 (not valid)."""
 
     def __init__(self, status: int, message: str, kind: str, field: str | None = None) -> None:

@@ -13,8 +13,10 @@ import hmac
 import json
 from dataclasses import dataclass
 
+from newswatch.shared.errors import NewswatchError
 
-class TokenError(ValueError):
+
+class TokenError(NewswatchError, ValueError):
     """A token that cannot be honoured; ``status`` is the HTTP answer it deserves."""
 
     def __init__(self, message: str, status: int) -> None:
