@@ -93,10 +93,6 @@ def numeric_user(user: str) -> tuple[int, int]:
     return int(uid), int(gid or uid)
 
 
-def as_user(uid: int, gid: int, argv: list[str]) -> list[str]:
-    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", *argv]
-
-
 class ImageRoot:
     """The container's file system, as far as the services see it: a root-owned working
     directory, the copied files, and a ``newswatch`` on the PATH the user can execute."""
@@ -113,7 +109,13 @@ class ImageRoot:
             placed.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / source, placed)
             self.mapped[target] = str(placed)
+        self.capabilities: list[str] = []
         self.bin = self._executables()
+
+    def as_user(self, argv: list[str]) -> list[str]:
+        """``argv`` run as the image's user: no groups, no privileges but ``capabilities``."""
+        ids = [f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups"]
+        return ["setpriv", *ids, *self.capabilities, *argv]
 
     def path(self, absolute: str) -> Path:
         return self.base / absolute.lstrip("/")
@@ -126,35 +128,46 @@ class ImageRoot:
         return env | overrides
 
     def _executables(self) -> Path:
-        """The project's interpreter when the user may run it; otherwise a same-version one
-        (root's pyenv lives under /root, which others cannot enter) given the project's
-        installed packages, as the image's site-packages would hold them."""
-        project_bin = Path(sys.executable).parent
+        """Where ``newswatch`` is, for the user. The project's interpreter when the user may
+        run it; else a same-version system one given the project's installed packages (root's
+        pyenv lives under /root, which others cannot enter), as the image's site-packages
+        would hold them; else, when the checkout itself is out of the user's reach, the
+        project's interpreter with one capability: reading and searching any folder. Writing
+        stays the user's own, which is what this test is about."""
         if self._runs(sys.executable):
-            return project_bin
+            return Path(sys.executable).parent
+        shim = self._system_python_venv()
+        if shim is not None and self._runs(str(shim / "python")):
+            return shim
+        self.capabilities = ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+        if self._runs(sys.executable):
+            return Path(sys.executable).parent
+        raise RuntimeError(f"uid {self.uid} cannot run newswatch, even with read access")
+
+    def _system_python_venv(self) -> Path | None:
         version = f"python{sys.version_info.major}.{sys.version_info.minor}"
         for candidate in (f"/usr/bin/{version}", f"/usr/local/bin/{version}"):
-            if Path(candidate).exists() and self._runs(candidate, bare=True):
-                venv = self.base / "venv"
-                subprocess.run([candidate, "-m", "venv", "--without-pip", str(venv)], check=True)
-                site = Path(sysconfig.get_paths(vars={"base": str(venv)})["purelib"])
-                project_site = sysconfig.get_paths()["purelib"]
-                (site / "newswatch-image.pth").write_text(
-                    f"import site; site.addsitedir({project_site!r})\n"
-                )
-                script = venv / "bin" / "newswatch"
-                script.write_text(
-                    f"#!{venv}/bin/python\nimport sys\nfrom newswatch.cli import main\n"
-                    "sys.exit(main())\n"
-                )
-                script.chmod(0o755)
-                return venv / "bin"
-        raise RuntimeError(f"no {version} that uid {self.uid} may run")
+            if not Path(candidate).exists():
+                continue
+            venv = self.base / "venv"
+            subprocess.run([candidate, "-m", "venv", "--without-pip", str(venv)], check=True)
+            site = Path(sysconfig.get_paths(vars={"base": str(venv)})["purelib"])
+            project_site = sysconfig.get_paths()["purelib"]
+            (site / "newswatch-image.pth").write_text(
+                f"import site; site.addsitedir({project_site!r})\n"
+            )
+            script = venv / "bin" / "newswatch"
+            script.write_text(
+                f"#!{venv}/bin/python\nimport sys\nfrom newswatch.cli import main\n"
+                "sys.exit(main())\n"
+            )
+            script.chmod(0o755)
+            return venv / "bin"
+        return None
 
-    def _runs(self, python: str, bare: bool = False) -> bool:
-        probe = "pass" if bare else "import newswatch.cli"
+    def _runs(self, python: str) -> bool:
         done = subprocess.run(
-            as_user(self.uid, self.gid, [python, "-c", probe]),
+            self.as_user([python, "-c", "import newswatch.cli"]),
             cwd=self.workdir,
             capture_output=True,
             timeout=60,

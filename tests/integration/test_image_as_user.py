@@ -25,7 +25,6 @@ from tests.integration.image_user import (
     DOCKERFILE,
     ImageRoot,
     ImageSpec,
-    as_user,
     compose_binary,
     compose_config,
     numeric_user,
@@ -149,7 +148,7 @@ async def test_every_service_starts_as_the_image_user_and_becomes_ready(
 
 def _run_as(root: ImageRoot, argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        as_user(root.uid, root.gid, argv),
+        root.as_user(argv),
         env=env,
         cwd=root.workdir,
         capture_output=True,
@@ -160,7 +159,7 @@ def _run_as(root: ImageRoot, argv: list[str], env: dict[str, str]) -> subprocess
 
 def _start_as(root: ImageRoot, argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        as_user(root.uid, root.gid, argv),
+        root.as_user(argv),
         env=env,
         cwd=root.workdir,
         stdout=log.open("w"),
