@@ -172,6 +172,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--http-port", type=int, default=18080)
     p.add_argument("--smtp-port", type=int, default=18025)
     p.add_argument("--drip-seconds", type=float, default=3.0)
+    p.add_argument(
+        "--received-file",
+        type=Path,
+        help="also append each line the sinks print to this file (make run waits for the first)",
+    )
     return parser
 
 
@@ -375,7 +380,7 @@ def _schemas(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> None:
     from newswatch.demo.servers import main
 
-    main(args.host, args.http_port, args.smtp_port, args.drip_seconds)
+    main(args.host, args.http_port, args.smtp_port, args.drip_seconds, args.received_file)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """`newswatch demo-servers`: the demo feed, a Slack-style receiver, a webhook receiver and an
 SMTP sink, printing a line for everything the alerter sends them."""
 
+import contextlib
 import json
 import signal
 import sys
 import threading
 from email.message import EmailMessage
+from pathlib import Path
 
 from newswatch.demo.feed import DrippingFeed, load_stories
 from newswatch.demo.receivers import HttpServer, Request, Response, SmtpSink
@@ -20,30 +22,51 @@ def _print(line: str) -> None:
         sys.stdout.flush()
 
 
-def _on_post(request: Request) -> None:
-    try:
-        payload = json.loads(request.body)
-    except ValueError:
-        _print(f"[{request.path.strip('/')} sink] unreadable body ({len(request.body)} bytes)")
-        return
-    if request.path == "/slack":
-        _print(f"[slack sink] {len(payload.get('blocks', []))} blocks: {payload.get('text', '')}")
-    elif payload.get("type") == "newswatch.digest":
-        entries = payload.get("entries", [])
-        _print(
-            f"[webhook sink] delivery {payload.get('delivery_id', '?')[:8]} digest of {len(entries)}"
-        )
-    else:
-        tags = ",".join(payload.get("tags", []))
-        title = payload.get("classified", {}).get("item", {}).get("title", "")
-        _print(f"[webhook sink] delivery {payload.get('delivery_id', '?')[:8]} [{tags}] {title}")
+class _Sinks:
+    """Prints a line for everything the receivers get; with a ``received_file``, appends it
+    there too, so `make run` can tell the first alert came all the way through."""
+
+    def __init__(self, received_file: Path | None) -> None:
+        self.received_file = received_file
+
+    def say(self, line: str) -> None:
+        if self.received_file is not None:
+            with _stdout_lock, self.received_file.open("a", encoding="utf-8") as out:
+                out.write(line + "\n")
+        # The terminal's reader may be gone (`make run | tee` interrupted); the file has it.
+        with contextlib.suppress(BrokenPipeError):
+            _print(line)
+
+    def on_post(self, request: Request) -> None:
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            path = request.path.strip("/")
+            self.say(f"[{path} sink] unreadable body ({len(request.body)} bytes)")
+            return
+        delivery = f"delivery {payload.get('delivery_id', '?')[:8]}"
+        if request.path == "/slack":
+            blocks = len(payload.get("blocks", []))
+            self.say(f"[slack sink] {blocks} blocks: {payload.get('text', '')}")
+        elif payload.get("type") == "newswatch.digest":
+            self.say(f"[webhook sink] {delivery} digest of {len(payload.get('entries', []))}")
+        else:
+            tags = ",".join(payload.get("tags", []))
+            title = payload.get("classified", {}).get("item", {}).get("title", "")
+            self.say(f"[webhook sink] {delivery} [{tags}] {title}")
+
+    def on_mail(self, message: EmailMessage, recipients: list[str]) -> None:
+        self.say(f"[smtp sink] to {', '.join(recipients)}: {message['Subject']}")
 
 
-def _on_mail(message: EmailMessage, recipients: list[str]) -> None:
-    _print(f"[smtp sink] to {', '.join(recipients)}: {message['Subject']}")
-
-
-def main(host: str, http_port: int, smtp_port: int, drip_seconds: float) -> None:
+def main(
+    host: str,
+    http_port: int,
+    smtp_port: int,
+    drip_seconds: float,
+    received_file: Path | None = None,
+) -> None:
+    sinks = _Sinks(received_file)
     http = HttpServer(host, http_port)
     feed = DrippingFeed(load_stories(), every=drip_seconds, link=http.url)
     rss = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -60,9 +83,9 @@ def main(host: str, http_port: int, smtp_port: int, drip_seconds: float) -> None
     http.routes["/courier.xml"] = lambda _: Response(200, courier.document(), rss)
     http.routes["/slack"] = lambda _: Response(200, b"ok")
     http.routes["/webhook"] = lambda _: Response(200, b'{"ok":true}')
-    http.on_request = _on_post
+    http.on_request = sinks.on_post
     smtp = SmtpSink(host, smtp_port)
-    smtp.on_message = _on_mail
+    smtp.on_message = sinks.on_mail
     # Block the stop signals before any thread starts (threads inherit the mask), then wait
     # for one synchronously: a Python-level handler that sets an Event can deadlock when a
     # second signal lands while the main thread holds the Event's lock (Ctrl-C, then TERM).

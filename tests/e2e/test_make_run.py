@@ -1,0 +1,136 @@
+"""`make run` as a newcomer runs it (issue 12, item 6): on a demo port of their choosing, its
+output piped through `tee`, stopped with Ctrl-C after tee is gone.
+
+The script runs with Kafka and Redis of its own (its own run directory and ports), never the
+shared servers: it stops what it started.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+UP = "newswatch is up"
+NOT_UP = "NOT UP"
+SINK_LINE = re.compile(r"^\[(slack|webhook|smtp) sink\] ", re.M)
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class RunningDemo:
+    script: subprocess.Popen[bytes]
+    tee: subprocess.Popen[bytes]
+    log: Path
+    run_dir: Path
+    demo_port: int
+
+    def pid(self, server: str) -> int:
+        return int((self.run_dir / server / f"{server}.pid").read_text().strip())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone for our purpose: it holds no port and no data.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(") ", 1)[1][:1] != "Z"
+
+
+def _env(run_dir: Path, demo_port: int) -> dict[str, str]:
+    # Nothing of the test session's servers or prefixes: the script sets up its own.
+    inherited = {
+        k: v for k, v in os.environ.items() if not k.startswith(("NEWSWATCH_", "KAFKA_", "REDIS_"))
+    }
+    return {
+        **inherited,
+        "NEWSWATCH_RUN_DIR": str(run_dir),
+        "KAFKA_PORT": str(free_port()),
+        "KAFKA_CONTROLLER_PORT": str(free_port()),
+        "KAFKA_HEAP": "512m",
+        "REDIS_PORT": str(free_port()),
+        "DEMO_HTTP_PORT": str(demo_port),
+        "DEMO_SMTP_PORT": str(free_port()),
+        "NEWSWATCH_ALERTER_API_PORT": str(free_port()),
+        "NEWSWATCH_HEALTH_PORT": "0",  # several services on one host: no shared port to fight for
+        "FIRST_ALERT_TIMEOUT": "100",
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
+    folder = tmp_path_factory.mktemp("make-run")
+    run_dir, log = folder / "run", folder / "run.log"
+    demo_port = free_port()  # not the 18080 the demo feed list was written for
+    script = subprocess.Popen(
+        [str(ROOT / "deploy" / "local" / "run.sh")],
+        cwd=ROOT,
+        env=_env(run_dir, demo_port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl-C would reach
+    )
+    assert script.stdout is not None
+    tee = subprocess.Popen(["tee", str(log)], stdin=script.stdout, stdout=subprocess.DEVNULL)
+    script.stdout.close()  # tee is the pipe's only reader: when it dies, writes hit EPIPE
+    running = RunningDemo(script, tee, log, run_dir, demo_port)
+    try:
+        yield running
+    finally:
+        # Whatever happened, leave nothing running: the script's group, then its servers.
+        if tee.poll() is None:
+            tee.kill()
+        if script.poll() is None:
+            os.killpg(script.pid, signal.SIGKILL)
+        tee.wait(timeout=30)
+        script.wait(timeout=30)
+        for server in ("kafka", "redis"):
+            pid_file = run_dir / server / f"{server}.pid"
+            if pid_file.exists() and _alive(pid := int(pid_file.read_text().strip())):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _wait_for_verdict(demo: RunningDemo, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = demo.log.read_text("utf-8", "replace") if demo.log.exists() else ""
+        if UP in text or NOT_UP in text or demo.script.poll() is not None:
+            return text
+        time.sleep(0.5)
+    return demo.log.read_text("utf-8", "replace")
+
+
+def test_on_another_demo_port_it_says_up_only_after_the_first_alert_came_through(demo):
+    text = _wait_for_verdict(demo, timeout=200)
+    assert UP in text, f"never said it was up:\n{text[-3000:]}"
+    before_up = text[: text.index(UP)]
+    assert SINK_LINE.search(before_up), f"said up before any alert arrived:\n{before_up[-3000:]}"
+    feeds = (demo.run_dir / "demo-feeds.yaml").read_text()
+    assert f"127.0.0.1:{demo.demo_port}/feed.xml" in feeds and "18080" not in feeds
+
+
+def test_ctrl_c_after_tee_is_gone_still_stops_kafka_and_redis(demo):
+    _wait_for_verdict(demo, timeout=200)
+    kafka, redis = demo.pid("kafka"), demo.pid("redis")
+    assert _alive(kafka) and _alive(redis)
+    demo.tee.kill()  # the reader of `make run 2>&1 | tee run.log` goes first...
+    demo.tee.wait(timeout=10)
+    os.killpg(demo.script.pid, signal.SIGINT)  # ...then Ctrl-C reaches the script's group
+    assert demo.script.wait(timeout=90) == 0
+    deadline = time.monotonic() + 10
+    while (_alive(kafka) or _alive(redis)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(kafka), "Kafka was left running"
+    assert not _alive(redis), "Redis was left running"
+    assert "stopped. Logs:" in (demo.run_dir / "logs" / "run.log").read_text()
