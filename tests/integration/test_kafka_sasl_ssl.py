@@ -104,6 +104,7 @@ def secured_env(
         "REDIS_URL": redis_url,
         "NEWSWATCH_TOPIC_PREFIX": prefix,
         "NEWSWATCH_TOPIC_PARTITIONS": "2",
+        "NEWSWATCH_HEALTH_PORT": "0",  # no fixed port: other tests' services may hold it
         "NEWSWATCH_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
         "NEWSWATCH_KAFKA_SASL_MECHANISM": mechanism,
         "NEWSWATCH_KAFKA_SASL_USERNAME": user,
