@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install infra run test test-unit lint format bench model schemas up down status clean screenshots
+.PHONY: help install infra test-infra run test test-unit lint format bench model schemas up down status clean screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,16 +20,18 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv with newswatch and its dev tools installed
 	@echo "installed: $(BIN)/newswatch"
 
-infra: ## Install Kafka (Maven jars), Redis, Chromium and Prometheus (Debian packages) if missing
+infra: ## Install Kafka (Maven jars) and Redis (Debian package) if missing: what `make run` needs
 	deploy/local/kafka.sh install
 	deploy/local/redis.sh install
+
+test-infra: infra ## Also Chromium and Prometheus (Debian packages): what the browser and scrape tests need
 	deploy/local/chromium.sh install
 	deploy/local/prometheus.sh install
 
 run: install infra ## Start Kafka, Redis, the three services and a demo feed; show alerts
 	deploy/local/run.sh
 
-test: install infra ## Run the whole suite: unit, integration and end-to-end (real Kafka and Redis)
+test: install test-infra ## Run the whole suite: unit, integration and end-to-end (real Kafka and Redis)
 	$(BIN)/python -m pytest
 
 test-unit: install ## Run only the tests that need no servers
@@ -46,7 +48,7 @@ format: install ## Format the code with ruff
 bench: install ## Print the benchmark table
 	$(BIN)/python -m benchmarks
 
-screenshots: install infra ## Write PNGs of the console's main pages to docs/screenshots/ (seeded stack)
+screenshots: install test-infra ## Write PNGs of the console's main pages to docs/screenshots/ (seeded stack)
 	$(BIN)/python -m tests.browser.screenshots
 
 model: install ## Retrain the classifier's model from tests/data/classifier/train, then score every split
