@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 .PHONY: help install infra test-infra run test test-unit lint format bench model schemas up down status clean screenshots
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "newswatch needs Python 3.11+ (found $$($(PYTHON) --version)); set PYTHON=" >&2; exit 1; }
