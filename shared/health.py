@@ -89,8 +89,8 @@ class Health:
         self,
         name: str,
         step: Callable[[], Awaitable[None]],
-        every: float = 5.0,
-        fresh_for: float = 15.0,
+        every: float = 3.0,
+        fresh_for: float = 10.0,
     ) -> Probe:
         probe = Probe(name, step, every, fresh_for)
         self.probes.append(probe)
