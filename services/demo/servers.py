@@ -45,7 +45,9 @@ class _Sinks:
             self.say(f"[{path} sink] unreadable body ({len(request.body)} bytes)")
             return
         delivery = f"delivery {payload.get('delivery_id', '?')[:8]}"
-        if request.path == "/slack":
+        if request.path == "/apprise":  # Apprise's json:// notification
+            self.say(f"[apprise sink] {payload.get('title', '')}")
+        elif request.path == "/slack":
             blocks = len(payload.get("blocks", []))
             self.say(f"[slack sink] {blocks} blocks: {payload.get('text', '')}")
         elif payload.get("type") == "newswatch.digest":
@@ -83,6 +85,7 @@ def main(
     http.routes["/courier.xml"] = lambda _: Response(200, courier.document(), rss)
     http.routes["/slack"] = lambda _: Response(200, b"ok")
     http.routes["/webhook"] = lambda _: Response(200, b'{"ok":true}')
+    http.routes["/apprise"] = lambda _: Response(200, b"ok")
     http.on_request = sinks.on_post
     smtp = SmtpSink(host, smtp_port)
     smtp.on_message = sinks.on_mail
@@ -95,7 +98,8 @@ def main(
     smtp.start()
     _print(
         f"[demo] feeds {http.url}/feed.xml, /courier.xml · slack {http.url}/slack · "
-        f"webhook {http.url}/webhook · smtp {host}:{smtp.port}"
+        f"webhook {http.url}/webhook · apprise json:{http.url[4:]}/apprise · "
+        f"smtp {host}:{smtp.port}"
     )
     signal.sigwait(stop_signals)
     http.stop()
