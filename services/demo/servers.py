@@ -98,7 +98,7 @@ def main(
     smtp.start()
     _print(
         f"[demo] feeds {http.url}/feed.xml, /courier.xml · slack {http.url}/slack · "
-        f"webhook {http.url}/webhook · apprise json:{http.url[4:]}/apprise · "
+        f"webhook {http.url}/webhook · apprise json{http.url[4:]}/apprise · "
         f"smtp {host}:{smtp.port}"
     )
     signal.sigwait(stop_signals)
