@@ -39,6 +39,11 @@ export NEWSWATCH_ALERTER_API_PORT="${NEWSWATCH_ALERTER_API_PORT:-18787}"
 # park it for long (its schedule survives in Redis from one `make run` to the next).
 export NEWSWATCH_FETCHER_MIN_INTERVAL_SECONDS=1 NEWSWATCH_FETCHER_MAX_INTERVAL_SECONDS=5
 export PYTHONUNBUFFERED=1
+# One host, several services: each its own /healthz, /readyz and /metrics port, the ones
+# deploy/prometheus/prometheus.yml scrapes (fetcher 9108, classifier 9109, alerter 9110; the
+# API serves /metrics on its own port). NEWSWATCH_HEALTH_PORT=0 turns them all off.
+HEALTH_PORT="${NEWSWATCH_HEALTH_PORT:-9108}"
+health_port() { [ "$HEALTH_PORT" = 0 ] && echo 0 || echo $(( HEALTH_PORT + $1 )); }
 
 started_kafka=0; started_redis=0; pids=()
 deploy/local/kafka.sh status 2>/dev/null || started_kafka=1
@@ -79,13 +84,13 @@ deploy/local/redis.sh start 2>&1 | while IFS= read -r l; do say "$l"; done
 "$BIN/newswatch" demo-servers --http-port "$DEMO_HTTP_PORT" --smtp-port "$DEMO_SMTP_PORT" \
   --received-file "$RECEIVED" 2>"$LOGS/demo-servers.log" &
 pids+=($!)
-"$BIN/newswatch" classifier >"$LOGS/classifier.log" 2>&1 &
+NEWSWATCH_HEALTH_PORT=$(health_port 1) "$BIN/newswatch" classifier >"$LOGS/classifier.log" 2>&1 &
 pids+=($!)
-"$BIN/newswatch" alerter 2>"$LOGS/alerter.log" &
+NEWSWATCH_HEALTH_PORT=$(health_port 2) "$BIN/newswatch" alerter 2>"$LOGS/alerter.log" &
 pids+=($!)
-"$BIN/newswatch" fetcher 2>"$LOGS/fetcher.log" &
+NEWSWATCH_HEALTH_PORT=$(health_port 0) "$BIN/newswatch" fetcher 2>"$LOGS/fetcher.log" &
 pids+=($!)
-"$BIN/newswatch" api >"$LOGS/api.log" 2>&1 &
+NEWSWATCH_HEALTH_PORT=0 "$BIN/newswatch" api >"$LOGS/api.log" 2>&1 &
 pids+=($!)
 api_key=$("$BIN/newswatch" keys create --team default --name "make run" 2>/dev/null)
 api_key_id=$(cut -d_ -f2 <<<"$api_key")
