@@ -125,4 +125,3 @@ def test_topics_create_with_kafka_down_waits_as_long_as_told_then_fails_in_one_l
         "is it running? (make up)",
     ]
     assert 3 <= elapsed < 30
-
