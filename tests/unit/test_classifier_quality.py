@@ -57,26 +57,26 @@ def test_the_shipped_classifier_has_its_model(classifier):
 
 def test_dev_keeps_its_floors(dev):
     assert dev.macro_f1 >= 0.97
-    assert dev.untagged_false_positive_rate <= 0.04
+    assert dev.untagged_false_positive_rate <= 0.045
     for tag in TAGS:
         assert dev.scores[tag].precision >= 0.93, tag
         assert dev.scores[tag].recall >= 0.95, tag
 
 
 def test_the_frozen_test_keeps_its_floors(test_split):
-    assert test_split.macro_f1 >= 0.89
-    assert test_split.untagged_false_positive_rate <= 0.08
+    assert test_split.macro_f1 >= 0.90
+    assert test_split.untagged_false_positive_rate <= 0.07
     for tag in TAGS:
         assert test_split.scores[tag].precision >= 0.92, tag
-        assert test_split.scores[tag].recall >= 0.78, tag
+        assert test_split.scores[tag].recall >= 0.85, tag
 
 
 @pytest.mark.parametrize("lang", SIX)
 def test_each_of_the_six_languages_keeps_its_recall_on_the_frozen_test(test_split, lang):
-    assert test_split.languages[lang].recall >= 0.75
+    assert test_split.languages[lang].recall >= 0.80
 
 
 def test_real_news_keeps_its_floors(classifier):
     real = report_on(classifier, shared_path("eval", "real_dev.jsonl"))
-    assert real.macro_f1 >= 0.87
-    assert real.untagged_false_positive_rate <= 0.05
+    assert real.macro_f1 >= 0.88
+    assert real.untagged_false_positive_rate <= 0.04
