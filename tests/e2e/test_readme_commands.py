@@ -1,4 +1,4 @@
-"""Every command the README shows in a shell block runs as printed and prints what it says
+"""Every command the README, and the pages its sections moved to, show in a shell block runs as printed and prints what it says
 (issue 12, item 6): a newcomer's first hour is copying them.
 
 The commands run in order, as a reader would, against the shared Kafka and Redis under this
@@ -24,7 +24,12 @@ import pytest
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
+# The README and the pages its sections moved to (issue 12, item 7), in reading order: the
+# feed commands, then the keys, API, subscriptions and feedback ones of the integrators' guide.
+PAGES = ("README.md", "docs/operations/running.md", "docs/operations/feeds.md")
+PAGES += ("docs/integrators.md", "docs/operations/delivery.md", "docs/console.md")
+PAGES += ("docs/tags.md", "docs/command-line.md", "docs/operations/local-infrastructure.md")
+PAGES += ("docs/how-it-works.md", "docs/contributing.md", "docs/operations/configuration.md")
 VENV_BIN = ROOT / ".venv" / "bin"
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.redis]
 
@@ -73,8 +78,9 @@ READERS_OPML = """<?xml version="1.0"?><opml version="2.0"><head><title>mine</ti
 
 @dataclass
 class Command:
-    line: int  # where it starts in the README
+    line: int  # where it starts in its page
     text: str
+    page: str = "README.md"
 
     @property
     def key(self) -> str:
@@ -82,7 +88,7 @@ class Command:
         return match["command"] if match else self.text
 
 
-def readme_commands(markdown: str) -> list[Command]:
+def readme_commands(markdown: str, page: str = "README.md") -> list[Command]:
     """The commands of the fenced sh/bash blocks: continuation lines and quoted strings that
     span lines joined, comments and blank lines left out."""
     commands: list[Command] = []
@@ -105,9 +111,13 @@ def readme_commands(markdown: str) -> list[Command]:
             shlex.split(pending, comments=True)
         except ValueError:  # a quoted string goes on to the next line
             continue
-        commands.append(Command(start, pending.strip()))
+        commands.append(Command(start, pending.strip(), page))
         pending = ""
     return commands
+
+
+def shown_commands() -> list[Command]:
+    return [c for page in PAGES for c in readme_commands((ROOT / page).read_text("utf-8"), page)]
 
 
 def _rule(command: Command, table: dict) -> str | None:
@@ -117,8 +127,8 @@ def _rule(command: Command, table: dict) -> str | None:
 
 def test_the_readme_commands_are_all_known_here():
     unknown = [
-        f"README line {c.line}: {c.text}"
-        for c in readme_commands(README.read_text("utf-8"))
+        f"{c.page} line {c.line}: {c.text}"
+        for c in shown_commands()
         if not c.text.startswith("export ")
         and _rule(c, EXPECTED) is None
         and _rule(c, NOT_RUN) is None
@@ -229,8 +239,8 @@ def reader(server_env: dict[str, str], tmp_path: Path) -> Iterator[Reader]:
 
 def test_every_readme_command_runs_as_printed_and_prints_what_it_says(reader: Reader):
     ran: list[str] = []
-    for command in readme_commands(README.read_text("utf-8")):
-        where = f"README line {command.line}: {command.text}"
+    for command in shown_commands():
+        where = f"{command.page} line {command.line}: {command.text}"
         if command.text.startswith("export "):
             name, _, value = shlex.split(command.text, comments=True)[1].partition("=")
             reader.env[name] = value
