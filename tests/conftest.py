@@ -197,3 +197,22 @@ def private_redis() -> Iterator[PrivateRedis]:
 def private_kafka() -> Iterator[PrivateKafka]:
     """A Kafka broker of this module's own, to stop, kill -9 and restart (see tests/servers.py)."""
     yield from _private(PrivateKafka())
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """A command run in a test (``newswatch ...`` through ``main``) configures logging for a
+    whole process: handlers, levels and a filter that drops repeated lines. Undo it after
+    each test, so one test's logging cannot hide another's log lines."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    filters = {h: list(h.filters) for h in handlers}
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler, kept in filters.items():
+        handler.filters[:] = kept
+    root.setLevel(level)
