@@ -1,7 +1,7 @@
 """Settings every service shares, read from the environment.
 
 Each service extends :class:`CommonSettings` with its own class (``FetcherSettings``,
-``ClassifierSettings``, ``AlerterSettings``); every variable is listed in the README.
+``ClassifierSettings``, ``AlerterSettings``); every variable is listed in docs/operations/configuration.md.
 """
 
 from pathlib import Path

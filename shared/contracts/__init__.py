@@ -1,7 +1,7 @@
 """The event contracts: pydantic models that travel as JSON over Kafka.
 
 Other systems read our topics directly, so these models are a public contract.
-Rules for changing them (see README, "Consuming the topics"):
+Rules for changing them (see docs/integrators.md, "Consuming the topics"):
 
 * additive, optional fields raise the minor version (``1.0`` -> ``1.1``);
   consumers ignore fields they do not know;

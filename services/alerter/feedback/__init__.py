@@ -1,2 +1,2 @@
 """Officers' feedback: false alarms and missed tags, stored, reviewed and turned into training
-data (see README, "Officers' feedback")."""
+data (see docs/integrators.md, "Officers' feedback")."""
