@@ -13,9 +13,10 @@ from newswatch.classifier.combine import combine
 from newswatch.classifier.engine import evaluate
 from newswatch.classifier.facts import FactExtractor
 from newswatch.classifier.gazetteer import Gazetteer
-from newswatch.classifier.language import SUPPORTED, detect_language
+from newswatch.classifier.language import SAMPLE_CHARS, SUPPORTED, detect_lowered
 from newswatch.classifier.model import TagModel, load_model
 from newswatch.classifier.rules import Ruleset, TagDefinition, load_default_tags, load_tag_dir
+from newswatch.classifier.text import Lowered
 from newswatch.shared.contracts import ClassifiedItem, Facts, NewsItem, TagHit
 
 LANGUAGE_SAMPLE = 400  # the title and this much of the summary say which language it is
@@ -73,12 +74,15 @@ class Classifier:
         language: str | None = None,
         published: date | None = None,
     ) -> Classification:
-        language = language or detect_language(f"{title}\n{summary[:LANGUAGE_SAMPLE]}")
-        hits = evaluate(self._ruleset, title, summary, language)
+        lowered = Lowered(title, summary)  # lower-cased once for every reader below
+        if not language:
+            sample = f"{lowered.title}\n{lowered.head(LANGUAGE_SAMPLE)}"[:SAMPLE_CHARS]
+            language = detect_lowered(sample)
+        hits = evaluate(self._ruleset, title, summary, language, lowered)
         if self.model is not None:
             # Outside the six languages the model has few examples: it must be surer there.
             stricter = 0.0 if language in SUPPORTED or language is None else OTHER_LANGUAGE_MARGIN
-            hits = combine(self.tags, hits, self.model, title, summary, stricter)
+            hits = combine(self.tags, hits, self.model, title, summary, stricter, lowered)
         evidence = [e for hit in hits for e in hit.evidence]
         # Facts serve the alerts: an item no tag fires on carries none (most of the cost saved).
         facts = self._facts.extract(title, summary, evidence, published) if hits else Facts()

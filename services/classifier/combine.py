@@ -9,7 +9,7 @@ the terms that weighed most.
 
 from newswatch.classifier.framing import frames, not_done
 from newswatch.classifier.model import LEAD_CHARS, TagModel, Thresholds
-from newswatch.classifier.text import sentences
+from newswatch.classifier.text import Lowered, sentences
 from newswatch.shared.contracts import Evidence, TagHit
 
 
@@ -20,11 +20,13 @@ def combine(
     title: str,
     summary: str,
     lowered_confidence: float = 0.0,
+    lowered: Lowered | None = None,
 ) -> list[TagHit]:
     """``lowered_confidence``: how much higher the model must be alone (languages the
-    rules were not written for get a stricter bar from the caller)."""
+    rules were not written for get a stricter bar from the caller). ``lowered``: the title
+    and summary lower-cased, when the caller has them."""
     by_tag = {hit.tag: hit for hit in rule_hits}
-    probability = model.gated(title, summary)
+    probability = model.gated(title, summary, lowered)
     if probability is None:  # about none of the model's words: the rules' verdict stands
         return list(rule_hits)
     combined = []

@@ -15,7 +15,7 @@ from typing import Literal
 from newswatch.classifier.language import SUPPORTED
 from newswatch.classifier.prefilter import LiteralIndex, Requirement, may_match
 from newswatch.classifier.rules import Rule, Ruleset, TagDefinition, Veto
-from newswatch.classifier.text import sentences
+from newswatch.classifier.text import Lowered, sentences
 from newswatch.shared.contracts import Evidence, TagHit
 
 Field = Literal["title", "summary"]
@@ -27,10 +27,9 @@ class _Text:
 
     __slots__ = ("_spans", "_starts", "at", "field", "present", "text")
 
-    def __init__(self, field: Field, text: str, index: LiteralIndex) -> None:
+    def __init__(self, field: Field, text: str, lowered: str, index: LiteralIndex) -> None:
         self.field = field
         self.text = text
-        lowered = text.lower()
         self.at = index.occurrences(lowered)
         self.present = frozenset(self.at)
         if len(lowered) != len(text):  # a letter that lower-cases to two: offsets differ
@@ -67,8 +66,12 @@ def evaluate(
     title: str,
     summary: str,
     language: str | None = None,
+    lowered: Lowered | None = None,
 ) -> list[TagHit]:
-    texts = [_Text(f, t, ruleset.index) for f, t in (("title", title), ("summary", summary)) if t]
+    """``lowered``: the same title and summary lower-cased, when the caller has them."""
+    lowered = lowered or Lowered(title, summary)
+    fields = (("title", title, lowered.title), ("summary", summary, lowered.summary))
+    texts = [_Text(f, t, low, ruleset.index) for f, t, low in fields if t]  # type: ignore[arg-type]
     # Most news carries none of the words any tag needs: the literal index says so at once.
     texts = [t for t in texts if t.may_match(ruleset.literals)]
     hits = []

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 SUPPORTED = frozenset({"en", "fr", "de", "es", "uk", "ru"})
+SAMPLE_CHARS = 400  # the lower-cased text read, at most
 
 # Words, with their apostrophes ("ukraine's" stays one word, not "ukraine" and a Czech "s").
 _WORD = re.compile(r"[\w'’]+")
@@ -43,6 +44,7 @@ _LETTER_HINTS = {"ñ": ("es",), "¿": ("es",), "¡": ("es",), "ß": ("de",), "ä
                  "ö": ("de", "sv", "tr"), "ü": ("de", "tr"), "ç": ("fr", "pt", "tr"), "è": ("fr", "it"),
                  "ê": ("fr", "pt"), "ã": ("pt",), "õ": ("pt",), "ą": ("pl",), "ł": ("pl",),
                  "ř": ("cs",), "ă": ("ro",), "ș": ("ro",), "ğ": ("tr",), "ı": ("tr",)}  # fmt: skip
+_HINT_LETTERS = frozenset(_LETTER_HINTS)
 _STOPWORD_SETS = {lang: frozenset(words.split()) for lang, words in _STOPWORDS.items()}
 # A word several languages share ("de", "in", "la") says little: it counts 1/n for each.
 _WEIGHTS: dict[str, dict[str, float]] = {}
@@ -112,7 +114,11 @@ _OTHER_SCRIPTS = re.compile(r"[\u0370-\u1fff\u2c00-\ufaff]")
 
 
 def detect_language(text: str) -> str | None:
-    sample = text.lower()[:400]
+    return detect_lowered(text.lower()[:SAMPLE_CHARS])
+
+
+def detect_lowered(sample: str) -> str | None:
+    """``detect_language`` of a text already lower-cased and cut to ``SAMPLE_CHARS``."""
     words = _WORD.findall(sample)[:40]  # plenty to decide; scoring is the costly part
     if not words:
         return None
@@ -152,17 +158,24 @@ def _cyrillic(words: list[str]) -> str | None:
 
 def _latin(words: list[str]) -> str | None:
     scores = dict.fromkeys(_STOPWORD_SETS, 0.0)
-    for word in words:
-        for lang, weight in _WEIGHTS.get(word, {}).items():
+    # Only stopwords score (few of the words): the same additions in the same order as a
+    # loop over every word, so the same floating-point sums.
+    for weights in filter(None, map(_WEIGHTS.get, words)):
+        for lang, weight in weights.items():
             scores[lang] += weight
     letters = set("".join(words))
-    for letter, langs in _LETTER_HINTS.items():
-        if letter in letters:
-            for lang in langs:
-                scores[lang] += 1.0 / len(langs)
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    (best, top), (_, second) = ranked[0], ranked[1]
+    if not _HINT_LETTERS.isdisjoint(letters):
+        for letter, langs in _LETTER_HINTS.items():
+            if letter in letters:
+                for lang in langs:
+                    scores[lang] += 1.0 / len(langs)
+    # The first language with the top score (as a stable sort would rank it), then the next.
+    best = max(scores, key=scores.__getitem__)
+    top = scores[best]
+    if top < 1.0:
+        return None
+    second = max(score for lang, score in scores.items() if lang != best)
     # One distinctive word, clearly ahead of the next language, is a decision for a headline.
-    if top >= 1.0 and top >= 1.5 * second:
+    if top >= 1.5 * second:
         return best
     return None

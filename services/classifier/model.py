@@ -39,6 +39,7 @@ import numpy as np
 
 from newswatch.classifier.framing import frames
 from newswatch.classifier.prefilter import LiteralIndex
+from newswatch.classifier.text import Lowered
 from newswatch.shared.errors import ConfigError
 
 LEAD_CHARS = 600
@@ -62,7 +63,11 @@ def features(title: str, summary: str) -> set[str]:
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(_DIGITS.sub("#", text.lower()))
+    return _lowered_words(text.lower())
+
+
+def _lowered_words(lowered: str) -> list[str]:
+    return _WORD.findall(_DIGITS.sub("#", lowered))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,33 +129,42 @@ class TagModel:
         self._gate = LiteralIndex(self.gate) if self.gate else None
         self.version = _fingerprint(self.to_json())
 
-    def gated(self, title: str, summary: str) -> dict[str, float] | None:
+    def gated(
+        self, title: str, summary: str, lowered: Lowered | None = None
+    ) -> dict[str, float] | None:
         """The probabilities, or None when the item holds none of the gate's literals: the
-        model then has nothing to say (it neither tags alone nor overrules a rule)."""
-        if self._gate is not None and not self._gate.any_in(
-            f"{title}\n{summary[:LEAD_CHARS]}".lower()
-        ):
+        model then has nothing to say (it neither tags alone nor overrules a rule).
+        ``lowered``: the same title and summary lower-cased, when the caller has them."""
+        lowered = lowered or Lowered(title, summary)
+        lead = lowered.head(LEAD_CHARS)
+        if self._gate is not None and not self._gate.any_in(f"{lowered.title}\n{lead}"):
             return None
-        return self.probabilities(title, summary)
+        return self._probabilities(self._rows_of(lowered.title, lead))
 
     def probabilities(self, title: str, summary: str) -> dict[str, float]:
-        rows = self._rows(title, summary)
+        return self._probabilities(self._rows(title, summary))
+
+    def _probabilities(self, rows: list[int]) -> dict[str, float]:
         logits = self._intercepts + self._weights[rows].sum(axis=0) if rows else self._intercepts
         return {tag: _sigmoid(z) for tag, z in zip(self.tags, logits, strict=True)}
 
     def _rows(self, title: str, summary: str) -> list[int]:
-        """The vocabulary rows of ``features(title, summary)``, without building its strings:
-        the hot path of the model, a few dictionary look-ups per word."""
+        return self._rows_of(title.lower(), summary[:LEAD_CHARS].lower())
+
+    def _rows_of(self, title: str, lead: str) -> list[int]:
+        """The vocabulary rows of ``features`` for a lower-cased title and lead, without
+        building its strings: the hot path of the model, a few dictionary look-ups per word."""
         words, stems, pairs, title_words, title_frames, lead_frames = self._by_kind
-        title_list = _words(title)
-        lead_list = _words(summary[:LEAD_CHARS])
+        title_list = _lowered_words(title)
+        lead_list = _lowered_words(lead)
         unique = {*title_list, *lead_list}
         found = {*map(words.get, unique), *map(title_words.get, title_list)}
         found.update(map(stems.get, {w[:5] for w in unique if len(w) > 5}))
-        found.update(map(title_frames.get, frames(title.lower())))
-        found.update(map(lead_frames.get, frames(summary[:LEAD_CHARS].lower())))
-        for chunk in (title_list, lead_list):
-            found.update(map(pairs.get, map("_".join, itertools.pairwise(chunk))))
+        found.update(map(title_frames.get, frames(title)))
+        found.update(map(lead_frames.get, frames(lead)))
+        # Word pairs keyed by the tuple itself: no "a_b" string to build per pair.
+        found.update(map(pairs.get, itertools.pairwise(title_list)))
+        found.update(map(pairs.get, itertools.pairwise(lead_list)))
         found.discard(None)
         return list(found)  # type: ignore[arg-type]
 
@@ -262,6 +276,13 @@ def _split_by_kind(vocabulary: dict[str, int]) -> tuple[dict[str, int], ...]:
     for name, row in vocabulary.items():
         kind, _, value = name.partition(":")
         kinds.setdefault(kind, {})[value] = row
+    # A pair is looked up as the tuple of its words. Words may hold "_" themselves, so
+    # "a_b_c" is filed under each way of cutting it; only the true cut is ever asked for.
+    by_words: dict[object, int] = {}
+    for pair, row in kinds["b"].items():
+        for cut in (i for i, char in enumerate(pair) if char == "_"):
+            by_words[pair[:cut], pair[cut + 1 :]] = row
+    kinds["b"] = by_words  # type: ignore[assignment]
     return tuple(kinds[k] for k in "wpbtfg")
 
 
