@@ -104,14 +104,19 @@ def _evidence_for(
     vetoes = [v for v in definition.vetoes if v.applies_to(language)]
     for text in texts:
         veto_spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        present = text.present
         for rule in rules:
-            if not (text.may_match(rule.literals) and text.may_match(rule.context_literals)):
+            if not (
+                may_match(rule.literals, present) and may_match(rule.context_literals, present)
+            ):
                 continue
-            live_vetoes = [v for v in vetoes if text.may_match(v.literals)]
+            live_vetoes = None  # worked out at the first match: most rules match nothing
             for index, start, end in _matches(rule, text):
                 offset, sentence = text.spans[index]
                 if rule.context is not None and not rule.context.search(sentence):
                     continue
+                if live_vetoes is None:
+                    live_vetoes = [v for v in vetoes if may_match(v.literals, present)]
                 local = (start - offset, end - offset)
                 if any(
                     _cancels(v, _veto_spans(v, index, sentence, veto_spans), local)
@@ -139,6 +144,8 @@ def _matches(rule: Rule, text: _Text) -> Iterable[tuple[int, int, int]]:
         if rule.context_literals is not None:  # the context must be in the same sentence
             context = text.sentences_with(rule.context_literals)
         for part, literals in zip(rule.parts, rule.part_literals, strict=True):
+            if literals.isdisjoint(text.present):  # type: ignore[union-attr]
+                continue  # the usual case: most of a rule's patterns have no literal here
             indices = text.sentences_with(literals)  # type: ignore[arg-type]
             if context is not None:
                 indices &= context
