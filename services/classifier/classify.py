@@ -14,7 +14,7 @@ from newswatch.classifier.engine import evaluate
 from newswatch.classifier.facts import FactExtractor
 from newswatch.classifier.gazetteer import Gazetteer
 from newswatch.classifier.language import SAMPLE_CHARS, SUPPORTED, detect_lowered
-from newswatch.classifier.model import TagModel, load_model
+from newswatch.classifier.model import LEAD_CHARS, TagModel, load_model
 from newswatch.classifier.rules import Ruleset, TagDefinition, load_default_tags, load_tag_dir
 from newswatch.classifier.text import Lowered
 from newswatch.shared.contracts import ClassifiedItem, Facts, NewsItem, TagHit
@@ -40,6 +40,7 @@ class Classifier:
     ) -> None:
         self.definitions = list(definitions)
         self._ruleset = Ruleset(tuple(self.definitions))
+        self._by_tag = {d.tag: d for d in self.definitions}
         self._facts = FactExtractor(gazetteer or Gazetteer.load_default())
         self.model = model
         # The version names the rules and the model, so a consumer can tell which tagging it got.
@@ -82,7 +83,11 @@ class Classifier:
         if self.model is not None:
             # Outside the six languages the model has few examples: it must be surer there.
             stricter = 0.0 if language in SUPPORTED or language is None else OTHER_LANGUAGE_MARGIN
-            hits = combine(self.tags, hits, self.model, title, summary, stricter, lowered)
+
+            def vetoed(tag: str) -> bool:
+                return self._by_tag[tag].vetoed(f"{title}\n{summary[:LEAD_CHARS]}", language)
+
+            hits = combine(self.tags, hits, self.model, title, summary, stricter, lowered, vetoed)
         evidence = [e for hit in hits for e in hit.evidence]
         # Facts serve the alerts: an item no tag fires on carries none (most of the cost saved).
         facts = self._facts.extract(title, summary, evidence, published) if hits else Facts()

@@ -7,6 +7,8 @@ keeps its evidence: the rules' spans, or for the model the sentence that drove i
 the terms that weighed most.
 """
 
+from collections.abc import Callable
+
 from newswatch.classifier.framing import frames, not_done
 from newswatch.classifier.model import LEAD_CHARS, TagModel, Thresholds
 from newswatch.classifier.text import Lowered, sentences
@@ -21,10 +23,12 @@ def combine(
     summary: str,
     lowered_confidence: float = 0.0,
     lowered: Lowered | None = None,
+    vetoed: Callable[[str], bool] | None = None,
 ) -> list[TagHit]:
     """``lowered_confidence``: how much higher the model must be alone (languages the
     rules were not written for get a stricter bar from the caller). ``lowered``: the title
-    and summary lower-cased, when the caller has them."""
+    and summary lower-cased, when the caller has them. ``vetoed(tag)``: whether the item
+    holds one of the tag's vetoes (asked only when the model would tag alone)."""
     by_tag = {hit.tag: hit for hit in rule_hits}
     probability = model.gated(title, summary, lowered)
     if probability is None:  # about none of the model's words: the rules' verdict stands
@@ -48,7 +52,9 @@ def combine(
                     hit.model_copy(update={"confidence": round(max(hit.confidence, p), 3)})
                 )
         elif p >= thresholds.alone + lowered_confidence and p >= min(
-            0.99, alone_bar(tag, thresholds, title, summary) + lowered_confidence
+            0.99,
+            alone_bar(tag, thresholds, title, summary, vetoed is not None and vetoed(tag))
+            + lowered_confidence,
         ):
             driver = model.driver(tag, title, summary)
             text = title if driver.field == "title" else summary
@@ -69,10 +75,17 @@ def lead_framed(tag: str, title: str, summary: str) -> bool:
     return not not_done(tag).isdisjoint(frames(f"{title}\n{summary[:LEAD_CHARS]}".lower()))
 
 
-def alone_bar(tag: str, thresholds: Thresholds, title: str, summary: str) -> float:
-    if thresholds.alone_framed > thresholds.alone and lead_framed(tag, title, summary):
-        return thresholds.framed_alone
-    return thresholds.alone
+def alone_bar(
+    tag: str, thresholds: Thresholds, title: str, summary: str, vetoed: bool = False
+) -> float:
+    """The model's bar to tag alone: higher when the lead is framed as not done, or when
+    the item holds one of the tag's vetoes."""
+    bar = thresholds.alone
+    if thresholds.alone_framed > bar and lead_framed(tag, title, summary):
+        bar = thresholds.framed_alone
+    if vetoed:
+        bar = max(bar, thresholds.alone_vetoed)
+    return bar
 
 
 def framed(hit: TagHit, title: str, summary: str) -> bool:

@@ -94,6 +94,12 @@ class TagDefinition:
         gate = None if any(n is None for n in needs) else frozenset().union(*needs)  # type: ignore[arg-type]
         object.__setattr__(self, "literals", gate)
 
+    def vetoed(self, text: str, language: str | None) -> bool:
+        """Does any of this tag's vetoes occur in the text (its distance ignored)? Vetoes
+        name what the tag's words mean when no event is reported (a labour strike, a club's
+        protest, a sanctions threat): the model needs to be surer to tag such an item alone."""
+        return any(v.applies_to(language) and v.pattern.search(text) for v in self.vetoes)
+
 
 @dataclass(frozen=True, slots=True)
 class Ruleset:

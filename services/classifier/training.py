@@ -58,14 +58,18 @@ def train(
     c: float = 2.0,
     calibration: Sequence[Example] = (),
     calibration_hits: Sequence[Mapping[str, bool]] = (),
+    vetoed: Sequence[frozenset[str]] = (),
+    calibration_vetoed: Sequence[frozenset[str]] = (),
 ) -> TrainingReport:
     """Fit one logistic model per tag that has enough positives. ``rule_hits[i]`` maps
     each tag the rules give ``examples[i]`` to whether its hit is framed as not done
-    (``combine.framed``); likewise ``calibration_hits``."""
+    (``combine.framed``); likewise ``calibration_hits``. ``vetoed[i]``: the tags whose
+    vetoes ``examples[i]`` holds (``veto_flags``); without them no veto bar is set."""
     # The order of the files must not matter: liblinear's result depends on the row order.
     order = sorted(range(len(examples)), key=lambda i: examples[i].id)
     examples = [examples[i] for i in order]
     rule_hits = [rule_hits[i] for i in order]
+    vetoed = [vetoed[i] for i in order] if vetoed else []
     found = [features(e.title, e.summary) for e in examples]
     counts: dict[str, int] = {}
     for item in found:
@@ -94,6 +98,7 @@ def train(
         rules = np.array([tag in hits for hits in rule_hits], dtype=bool)
         framing = np.array([hits.get(tag, False) for hits in rule_hits], dtype=bool)
         lead = np.array([lead_framed(tag, e.title, e.summary) for e in examples], dtype=bool)
+        veto = np.array([tag in v for v in vetoed], dtype=bool) if vetoed else None
         if calibration:  # beside the training items, scored by the final model
             held_out = np.concatenate([held_out, final.predict_proba(held_out_x)[:, 1]])
             truth = np.concatenate([truth, [tag in e.tags for e in calibration]])
@@ -102,7 +107,9 @@ def train(
             lead = np.concatenate(
                 [lead, [lead_framed(tag, e.title, e.summary) for e in calibration]]
             )
-        thresholds[tag], per_tag[tag] = _calibrate(held_out, rules, framing, lead, truth)
+            if veto is not None:
+                veto = np.concatenate([veto, [tag in v for v in calibration_vetoed]])
+        thresholds[tag], per_tag[tag] = _calibrate(held_out, rules, framing, lead, truth, veto)
         weights[:, column] = final.coef_[0]
         intercepts[column] = final.intercept_[0]
 
@@ -185,10 +192,13 @@ def _calibrate(
     framing: np.ndarray,
     lead: np.ndarray,
     truth: np.ndarray,
+    veto: np.ndarray | None = None,
 ) -> tuple[Thresholds, dict[str, float]]:
     """The thresholds with the best F-beta on these items, and its precision/recall/F1.
 
-    ``framing``: the rules' hit is framed as not done; ``lead``: the item's title or lead is.
+    ``framing``: the rules' hit is framed as not done; ``lead``: the item's title or lead
+    is; ``veto``: the item holds one of the tag's vetoes (then, with the other thresholds
+    fixed, the bar for the model alone on such items is searched on its own).
     """
     best: tuple[float, Thresholds, dict[str, float]] | None = None
     floors = [(c, f) for c in CONFIRM_GRID for f in FRAMED_GRID if f >= c]
@@ -202,7 +212,38 @@ def _calibrate(
                     chosen = Thresholds(alone, confirm, framed, alone_framed)
                     best = (scores.pop("f_beta"), chosen, scores)
     assert best is not None
-    return best[1], best[2]
+    if veto is None or not veto.any():
+        return best[1], best[2]
+    return _calibrate_veto(best, probability, rules, framing, lead, truth, veto)
+
+
+def _calibrate_veto(
+    best: tuple[float, Thresholds, dict[str, float]],
+    probability: np.ndarray,
+    rules: np.ndarray,
+    framing: np.ndarray,
+    lead: np.ndarray,
+    truth: np.ndarray,
+    veto: np.ndarray,
+) -> tuple[Thresholds, dict[str, float]]:
+    """``alone`` and ``alone_vetoed`` searched together, the rules' floors kept: with
+    vetoed items held to their own bar, the plain bar may come down."""
+    th = best[1]
+    by_rules = rules & (probability >= np.where(framing, th.framed_floor, th.confirm))
+    chosen = (best[0], th, best[2])
+    for alone in (a for a in ALONE_GRID if a <= th.alone):
+        plain = np.where(lead, max(alone, th.alone_framed), alone)
+        for alone_vetoed in (*(a for a in ALONE_GRID if a > th.alone), 1.0):
+            by_model = probability >= np.where(veto, np.maximum(plain, alone_vetoed), plain)
+            scores = _scores(by_model | by_rules, truth)
+            if scores["f_beta"] > chosen[0] + 1e-9:
+                found = Thresholds(
+                    alone, th.confirm, th.framed, max(alone, th.alone_framed), alone_vetoed
+                )
+                chosen = (scores.pop("f_beta"), found, scores)
+    if chosen[1] is th:  # no gain: the veto bar would only cost recall
+        return th, best[2]
+    return chosen[1], chosen[2]
 
 
 def _scores(decided: np.ndarray, truth: np.ndarray) -> dict[str, float]:
@@ -238,19 +279,34 @@ def rule_verdicts(rules_only, examples: Sequence[Example]) -> list[dict[str, boo
     return verdicts
 
 
+def veto_flags(rules_only, examples: Sequence[Example]) -> list[frozenset[str]]:
+    """The tags whose vetoes each example's title or lead holds (``TagDefinition.vetoed``)."""
+    from newswatch.shared.text import clean_text
+
+    return [
+        frozenset(
+            d.tag
+            for d in rules_only.definitions
+            if d.vetoed(f"{clean_text(e.title)}\n{clean_text(e.summary)[:LEAD_CHARS]}", e.lang)
+        )
+        for e in examples
+    ]
+
+
 def render(report: TrainingReport) -> str:
     lines = [
         f"trained on {report.examples} examples, "
         f"{report.model.trained_on.get('features')} features; model {report.model.version}",
         "",
         f"thresholds calibrated on {report.calibrated_on}:",
-        f"{'tag':22} {'alone':>6} {'framed':>7} {'confirm':>8} {'framed':>7}   "
+        f"{'tag':22} {'alone':>6} {'framed':>7} {'vetoed':>7} {'confirm':>8} {'framed':>7}   "
         f"{'P':>5} {'R':>5} {'F1':>5}",
     ]
     for tag, scores in report.per_tag.items():
         th = report.model.thresholds[tag]
         lines.append(
-            f"{tag:22} {th.alone:6.3f} {th.framed_alone:7.3f} {th.confirm:8.3f} "
+            f"{tag:22} {th.alone:6.3f} {th.framed_alone:7.3f} "
+            f"{max(th.alone, th.alone_vetoed):7.3f} {th.confirm:8.3f} "
             f"{th.framed_floor:7.3f}   "
             f"{scores['precision']:5.3f} "
             f"{scores['recall']:5.3f} {scores['f1']:5.3f}"

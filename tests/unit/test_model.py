@@ -246,3 +246,46 @@ def test_a_framed_rule_hit_needs_the_models_framed_floor():
     hit = rule_hit("sanctions")
     assert combine(["sanctions"], [hit], model, "Bloc adopts embargo", "")  # sigmoid(-1) = 0.27
     assert combine(["sanctions"], [hit], model, "Minister threatens embargo", "") == []
+
+
+def test_an_item_holding_a_veto_needs_the_models_veto_bar_to_be_tagged_alone():
+    # p = sigmoid(3) = 0.95: above alone (0.5), below the veto bar (0.97).
+    model = TagModel(
+        ["strike"],
+        {"w:barrage": 0},
+        np.array([[5.0]]),
+        [-2.0],
+        {"strike": Thresholds(0.5, 0.1, alone_vetoed=0.97)},
+    )
+    title, summary = "Barrage at dawn", "A barrage hit the port."
+    assert combine(["strike"], [], model, title, summary, vetoed=lambda tag: False)
+    assert combine(["strike"], [], model, title, summary, vetoed=lambda tag: True) == []
+    # A model without the bar (older artifacts): the veto changes nothing.
+    plain = TagModel(
+        ["strike"], {"w:barrage": 0}, np.array([[5.0]]), [-2.0], {"strike": Thresholds(0.5, 0.1)}
+    )
+    assert combine(["strike"], [], plain, title, summary, vetoed=lambda tag: True)
+
+
+def test_a_tags_vetoes_are_found_anywhere_in_the_text():
+    # tests/data/tags/ceasefire.yaml vetoes "urg\w*" (a call for a ceasefire is none).
+    (ceasefire,) = load_tag_dir(TAGS_DIR)
+    assert ceasefire.vetoed("Truce holds in the north. Envoys urge calm in the south", None)
+    assert not ceasefire.vetoed("Truce holds in the north.", None)
+
+
+def test_the_veto_bar_is_calibrated_only_where_it_pays():
+    from newswatch.classifier.training import _calibrate
+
+    # Four vetoed negatives score 0.6, two clean positives 0.6 and one clean negative 0.1:
+    # the plain bar at 0.6 tags all six (F low); a veto bar above 0.6 keeps the positives.
+    p = np.array([0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.1])
+    truth = np.array([0, 0, 0, 0, 1, 1, 0], dtype=bool)
+    veto = np.array([1, 1, 1, 1, 0, 0, 0], dtype=bool)
+    no = np.zeros(7, dtype=bool)
+    thresholds, scores = _calibrate(p, no, no, no, truth, veto)
+    assert thresholds.alone <= 0.6 < thresholds.alone_vetoed
+    assert (scores["precision"], scores["recall"]) == (1.0, 1.0)
+    # Without vetoed items the bar stays unset.
+    unset, _ = _calibrate(p, no, no, no, truth, no)
+    assert unset.alone_vetoed == -1.0
