@@ -63,10 +63,33 @@ def features(title: str, summary: str) -> set[str]:
 
 
 def _words(text: str) -> list[str]:
-    return _lowered_words(text.lower())
+    return _WORD.findall(_DIGITS.sub("#", text.lower()))
+
+
+# ASCII text, most English news once its typographic quotes and dashes (never part of a
+# word) are spaces, is cut into the same words by str.translate and str.split, in C and
+# several times faster than the two regular expressions: word characters stay, digits
+# become "#" (a run of them one "#"), anything else a space.
+_ASCII_WORDS = str.maketrans(
+    {
+        c: ("#" if c.isdigit() else c) if c.isalnum() or c == "_" else " "
+        for c in map(chr, range(128))
+    }
+)
+_TYPOGRAPHIC = ("’", "‘", "“", "”", "–", "—")
 
 
 def _lowered_words(lowered: str) -> list[str]:
+    """``_words`` of a text already lower-cased."""
+    if "#" not in lowered:  # a "#" of the text's own must not merge with the digits' ones
+        plain = lowered
+        for mark in _TYPOGRAPHIC:
+            plain = plain.replace(mark, " ")
+        if plain.isascii():
+            folded = plain.translate(_ASCII_WORDS)
+            while "##" in folded:
+                folded = folded.replace("##", "#")
+            return folded.split()
     return _WORD.findall(_DIGITS.sub("#", lowered))
 
 
