@@ -119,6 +119,9 @@ def detect_language(text: str) -> str | None:
 
 def detect_lowered(sample: str) -> str | None:
     """``detect_language`` of a text already lower-cased and cut to ``SAMPLE_CHARS``."""
+    words = _ascii_words(sample)
+    if words is not None:  # ASCII and typographic marks only: the Latin script
+        return _latin(words[:40]) if words else None
     words = _WORD.findall(sample)[:40]  # plenty to decide; scoring is the costly part
     if not words:
         return None
@@ -128,6 +131,28 @@ def detect_lowered(sample: str) -> str | None:
     if script == "LATIN":
         return _latin(words)
     return _SCRIPT_LANGUAGES.get(script or "")
+
+
+# ASCII text, most English news once its typographic quotes and dashes (never part of a
+# word) are spaces, is cut into the same words by str.translate and str.split, in C and
+# several times faster than the regular expression. "’" is a word character: it travels
+# as "\x01" (absent from the text, checked) and is put back.
+_ASCII_WORDS = str.maketrans(
+    {c: c if c.isalnum() or c in "_'\x01" else " " for c in map(chr, range(128))}
+)
+_SEPARATORS = ("‘", "“", "”", "–", "—")
+
+
+def _ascii_words(sample: str) -> list[str] | None:
+    """``_WORD.findall(sample)`` when the sample is ASCII but for typographic marks, else None."""
+    if "\x01" in sample:
+        return None
+    plain = sample.replace("’", "\x01")
+    for mark in _SEPARATORS:
+        plain = plain.replace(mark, " ")
+    if not plain.isascii():
+        return None
+    return plain.translate(_ASCII_WORDS).replace("\x01", "’").split()
 
 
 def _dominant_script(sample: str, words: list[str]) -> str | None:
@@ -163,7 +188,7 @@ def _latin(words: list[str]) -> str | None:
     for weights in filter(None, map(_WEIGHTS.get, words)):
         for lang, weight in weights.items():
             scores[lang] += weight
-    letters = set("".join(words))
+    letters = "".join(words)
     if not _HINT_LETTERS.isdisjoint(letters):
         for letter, langs in _LETTER_HINTS.items():
             if letter in letters:
