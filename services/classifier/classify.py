@@ -10,7 +10,7 @@ from pathlib import Path
 
 from newswatch import __version__
 from newswatch.classifier.combine import combine
-from newswatch.classifier.engine import evaluate
+from newswatch.classifier.engine import Plan, evaluate
 from newswatch.classifier.facts import FactExtractor
 from newswatch.classifier.gazetteer import Gazetteer
 from newswatch.classifier.language import SAMPLE_CHARS, SUPPORTED, detect_lowered
@@ -40,6 +40,7 @@ class Classifier:
     ) -> None:
         self.definitions = list(definitions)
         self._ruleset = Ruleset(tuple(self.definitions))
+        self._plan = Plan(self._ruleset)  # the rules made ready to evaluate, once
         self._by_tag = {d.tag: d for d in self.definitions}
         self._facts = FactExtractor(gazetteer or Gazetteer.load_default())
         self.model = model
@@ -79,7 +80,7 @@ class Classifier:
         if not language:
             sample = f"{lowered.title}\n{lowered.head(LANGUAGE_SAMPLE)}"[:SAMPLE_CHARS]
             language = detect_lowered(sample)
-        hits = evaluate(self._ruleset, title, summary, language, lowered)
+        hits = evaluate(self._plan, title, summary, language, lowered)
         if self.model is not None:
             # Outside the six languages the model has few examples: it must be surer there.
             stricter = 0.0 if language in SUPPORTED or language is None else OTHER_LANGUAGE_MARGIN

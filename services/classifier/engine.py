@@ -4,16 +4,19 @@ Rules are defined per sentence (a veto or a context word counts only in the
 sentence of the match). For speed a rule's regex runs only on the sentences that
 hold one of the literals every match of it contains (found for all rules in one
 Aho-Corasick pass): real summaries run to thousands of characters, and most of
-their sentences hold no word any rule needs. A rule with no such literal runs
-over the whole field, its matches mapped back to their sentences.
+their sentences hold no word any rule needs. Where a pattern needs several words at
+once (a verb and a target), it runs only on the sentences holding one of each. A rule
+with no such literal runs over the whole field, its matches mapped back to their sentences.
 """
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
+from functools import cache
 from typing import Literal
 
 from newswatch.classifier.language import SUPPORTED
-from newswatch.classifier.prefilter import LiteralIndex, Requirement, may_match
+from newswatch.classifier.prefilter import LiteralIndex, Requirement, may_match, required_groups
 from newswatch.classifier.rules import Rule, Ruleset, TagDefinition, Veto
 from newswatch.classifier.text import Lowered, sentences
 from newswatch.shared.contracts import Evidence, TagHit
@@ -22,15 +25,52 @@ Field = Literal["title", "summary"]
 OTHER_LANGUAGE_THRESHOLD = 0.95
 
 
+class Plan:
+    """A ruleset made ready to evaluate, once per classifier: beside each pattern's most
+    selective literal (``Rule.part_literals``), every group of literals its matches hold at
+    once (``required_groups``), all found by one literal index."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.groups: dict[re.Pattern[str], tuple[frozenset[str], ...]] = {}
+        for part in (p for d in ruleset.definitions for r in d.rules for p in r.parts):
+            # "İ" lower-cases to "i" and a combining dot, which a match need not hold.
+            groups = required_groups(part.pattern)
+            self.groups[part] = tuple(g for g in groups if not any("\u0307" in w for w in g))
+        extra = frozenset(w for groups in self.groups.values() for g in groups for w in g)
+        self.index = LiteralIndex(ruleset.index.literals | extra)
+        self.unsafe = _unsafe_letters(frozenset("".join(extra)))
+
+
+@cache
+def _unsafe_letters(letters: frozenset[str]) -> frozenset[str] | None:
+    """Letters that a case-insensitive pattern equates with one of ``letters`` but that do
+    not lower-case to it ("ı" and "i", "ſ" and "s", "ᲀ" and "в"), and the capital sigma
+    (lower-cased by its context): in a text holding one, a match may lack the lower-cased
+    literal, so the groups are not used there. None when Python does not tell (ASCII only)."""
+    try:
+        from _sre import unicode_tolower
+        from re._casefix import _EXTRA_CASES
+    except ImportError:  # another Python: only ASCII text uses the groups
+        return None
+    targets = {x for letter in letters for x in _EXTRA_CASES.get(ord(letter), ())}
+    unsafe = (
+        {chr(c) for c in range(0x110000) if unicode_tolower(c) in targets} if targets else set()
+    )
+    return frozenset(unsafe | {"Σ", "İ"})
+
+
 class _Text:
     """One field with the rule literals it contains; split into sentences only if a rule needs it."""
 
-    __slots__ = ("_spans", "_starts", "at", "field", "present", "text")
+    __slots__ = ("_spans", "_starts", "at", "field", "groups", "present", "text")
 
-    def __init__(self, field: Field, text: str, lowered: str, index: LiteralIndex) -> None:
+    def __init__(self, field: Field, text: str, lowered: str, plan: Plan) -> None:
         self.field = field
         self.text = text
-        self.at = index.occurrences(lowered)
+        self.at = plan.index.occurrences(lowered)
+        exact = text.isascii() if plan.unsafe is None else plan.unsafe.isdisjoint(text)
+        self.groups = plan.groups if exact else {}
         self.present = frozenset(self.at)
         if len(lowered) != len(text):  # a letter that lower-cases to two: offsets differ
             self.at = {}
@@ -62,16 +102,19 @@ class _Text:
 
 
 def evaluate(
-    ruleset: Ruleset,
+    ruleset: Ruleset | Plan,
     title: str,
     summary: str,
     language: str | None = None,
     lowered: Lowered | None = None,
 ) -> list[TagHit]:
-    """``lowered``: the same title and summary lower-cased, when the caller has them."""
+    """``ruleset`` is best a ``Plan`` of it, made once. ``lowered``: the same title and
+    summary lower-cased, when the caller has them."""
+    plan = ruleset if isinstance(ruleset, Plan) else Plan(ruleset)
+    ruleset = plan.ruleset
     lowered = lowered or Lowered(title, summary)
     fields = (("title", title, lowered.title), ("summary", summary, lowered.summary))
-    texts = [_Text(f, t, low, ruleset.index) for f, t, low in fields if t]  # type: ignore[arg-type]
+    texts = [_Text(f, t, low, plan) for f, t, low in fields if t]  # type: ignore[arg-type]
     # Most news carries none of the words any tag needs: the literal index says so at once.
     texts = [t for t in texts if t.may_match(ruleset.literals)]
     hits = []
@@ -146,7 +189,13 @@ def _matches(rule: Rule, text: _Text) -> Iterable[tuple[int, int, int]]:
         for part, literals in zip(rule.parts, rule.part_literals, strict=True):
             if literals.isdisjoint(text.present):  # type: ignore[union-attr]
                 continue  # the usual case: most of a rule's patterns have no literal here
-            indices = text.sentences_with(literals)  # type: ignore[arg-type]
+            groups = text.groups.get(part)
+            if groups:  # a sentence holding one literal of each group, or none can match
+                if any(g.isdisjoint(text.present) for g in groups):
+                    continue
+                indices = set.intersection(*(text.sentences_with(g) for g in groups))
+            else:
+                indices = text.sentences_with(literals)  # type: ignore[arg-type]
             if context is not None:
                 indices &= context
             for index in sorted(indices):

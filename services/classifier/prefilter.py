@@ -32,8 +32,9 @@ class LiteralIndex:
     """
 
     def __init__(self, literals: Iterable[str]) -> None:
+        self.literals = frozenset(literals)
         self._automaton = ahocorasick.Automaton()
-        for literal in set(literals):
+        for literal in self.literals:
             self._automaton.add_word(literal, literal)
         self._empty = len(self._automaton) == 0
         if not self._empty:
@@ -73,6 +74,56 @@ def required_literals(pattern: str) -> Requirement:
     except (re.error, RecursionError):
         return None
     return _sequence(list(parsed))
+
+
+def required_groups(pattern: str) -> tuple[frozenset[str], ...]:
+    """Every requirement a match meets at once: it holds one literal of each group.
+
+    ``required_literals`` keeps the most selective one; a pattern such as
+    ``\\b(hits?|strikes?) on (the )?(base|bridge)`` needs a verb and a target, and a text
+    lacking either cannot match. Empty when nothing can be proven.
+    """
+    try:
+        parsed = sre_parse.parse(pattern, re.IGNORECASE)
+    except (re.error, RecursionError):
+        return ()
+    groups: list[frozenset[str]] = []
+    _collect(list(parsed), groups)
+    return tuple(dict.fromkeys(groups))
+
+
+def _collect(items: list, groups: list[frozenset[str]]) -> None:
+    """The groups of a sequence: its runs of literals and what each mandatory item needs."""
+    run: list[str] = []
+
+    def close_run() -> None:
+        if len(run) >= MIN_LITERAL:
+            groups.append(frozenset({"".join(run)}))
+        run.clear()
+
+    for op, arg in items:
+        if op is c.LITERAL:
+            run.append(chr(arg).lower())
+            continue
+        if op is c.AT:
+            continue
+        if op is c.BRANCH and run and (endings := _literal_alternatives(arg)):
+            joined = frozenset("".join(run) + ending for ending in endings)
+            if min(map(len, joined)) >= MIN_LITERAL:
+                groups.append(joined)
+            run.clear()
+            continue
+        close_run()
+        if op is c.SUBPATTERN:
+            _collect(list(arg[-1]), groups)  # type: ignore[index]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+            if arg[0] >= 1:  # type: ignore[index]
+                _collect(list(arg[2]), groups)  # type: ignore[index]
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            _collect(list(arg), groups)  # type: ignore[arg-type]
+        elif (requirement := _item(op, arg)) is not None:
+            groups.append(requirement)
+    close_run()
 
 
 def _better(a: Requirement, b: Requirement) -> Requirement:
