@@ -43,7 +43,7 @@ class Plan:
 
 
 @cache
-def _unsafe_letters(letters: frozenset[str]) -> frozenset[str] | None:
+def _unsafe_letters(letters: frozenset[str]) -> re.Pattern[str] | None:
     """Letters that a case-insensitive pattern equates with one of ``letters`` but that do
     not lower-case to it ("ı" and "i", "ſ" and "s", "ᲀ" and "в"), and the capital sigma
     (lower-cased by its context): in a text holding one, a match may lack the lower-cased
@@ -57,7 +57,8 @@ def _unsafe_letters(letters: frozenset[str]) -> frozenset[str] | None:
     unsafe = (
         {chr(c) for c in range(0x110000) if unicode_tolower(c) in targets} if targets else set()
     )
-    return frozenset(unsafe | {"Σ", "İ"})
+    # A character class: searched in C, where a set would hash every character of the text.
+    return re.compile("[" + "".join(map(re.escape, sorted(unsafe | {"Σ", "İ"}))) + "]")
 
 
 class _Text:
@@ -69,7 +70,7 @@ class _Text:
         self.field = field
         self.text = text
         self.at = plan.index.occurrences(lowered)
-        exact = text.isascii() if plan.unsafe is None else plan.unsafe.isdisjoint(text)
+        exact = text.isascii() or (plan.unsafe is not None and not plan.unsafe.search(text))
         self.groups = plan.groups if exact else {}
         self.present = frozenset(self.at)
         if len(lowered) != len(text):  # a letter that lower-cases to two: offsets differ
