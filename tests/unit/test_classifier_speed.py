@@ -126,3 +126,22 @@ def test_literal_groups_find_what_the_whole_field_regex_finds(summary):
         for m in definition.rules[0].pattern.finditer(sentence)
     ]
     assert found == expected
+
+
+def test_whole_number_language_scores_decide_as_the_float_sums_do():
+    # Ties and scores exactly at a bar included: one shared word ("de"), one distinctive
+    # word exactly at 1.0, two languages level, hints on top.
+    cases = [
+        [],
+        ["de"],
+        ["the"],
+        ["the", "le"],
+        ["der", "die", "le"],
+        ["la", "de", "el", "ñ"],
+        ["de", "la", "que", "en"],
+        ["the", "of", "and", "le", "la", "les"],
+        ["och", "i", "att", "ä", "ö"],
+        ["ve", "bir", "ı", "ğ", "ü"],
+    ]
+    for words in cases:
+        assert language._latin(words) == language._latin_floats(words), words
