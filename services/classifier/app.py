@@ -9,7 +9,7 @@ import faust
 from newswatch.classifier import metrics
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.settings import ClassifierSettings
-from newswatch.classifier.stream import BatchPublisher
+from newswatch.classifier.stream import BatchPublisher, Pipeline
 from newswatch.shared.kafka import faust_credentials
 from newswatch.shared.observability import Counters
 
@@ -57,14 +57,22 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
         publisher = BatchPublisher(
             send, metrics.timed(classifier), topics, counters, attempts=settings.send_attempts
         )
+
         # Acks are ours: a batch's offsets are acknowledged only once every record in it is
         # published or dead-lettered and Kafka confirmed it (at least once, never skipped).
-        async for events in stream.noack_take(
-            settings.batch_size, within=settings.batch_wait_seconds
-        ):
-            await publisher.publish([event.message for event in events])
+        # The pipeline confirms one batch while the next is classified.
+        async def ack(events: list[faust.types.EventT]) -> None:
             for event in events:
                 await stream.ack(event)
+
+        pipeline: Pipeline[list[faust.types.EventT]] = Pipeline(publisher, ack)
+        try:
+            async for events in stream.noack_take(
+                settings.batch_size, within=settings.batch_wait_seconds
+            ):
+                await pipeline.push(events, [event.message for event in events])
+        finally:
+            pipeline.cancel()  # a batch still confirming is redelivered after the restart
 
     @app.timer(interval=60.0)
     async def report() -> None:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.routing import Outgoing, route_item
@@ -27,6 +27,7 @@ log = logging.getLogger("newswatch.classifier")
 Send = Callable[[str, bytes | None, bytes], Awaitable["asyncio.Future[Any]"]]
 
 OUTPUTS, DEAD_LETTER, BARE_DEAD_LETTER = 0, 1, 2
+Batch = TypeVar("Batch")
 
 
 class Record(Protocol):
@@ -201,3 +202,38 @@ class BatchPublisher:
             letter.error_kind,
             letter.error,
         )
+
+
+class Pipeline(Generic[Batch]):
+    """Routes a batch and starts its sends while the previous batch's sends are confirmed, so
+    Kafka's round trip (linger, acks from every replica) overlaps the next batch's
+    classification instead of idling the worker. At most one batch is confirming at a time;
+    batches are acknowledged in order, each once every record in it is published or
+    dead-lettered and confirmed (at least once, nothing skipped)."""
+
+    def __init__(self, publisher: BatchPublisher, ack: Callable[[Batch], Awaitable[None]]) -> None:
+        self._publisher = publisher
+        self._ack = ack
+        self._confirming: asyncio.Task[None] | None = None
+
+    async def push(self, batch: Batch, records: Sequence[Record]) -> None:
+        """Route ``records`` and start their sends; return once the previous batch is acked."""
+        works = [await self._publisher.start(record) for record in records]
+        await self.drain()  # raises what confirming the previous batch raised
+        self._confirming = asyncio.ensure_future(self._finish(batch, works))
+
+    async def drain(self) -> None:
+        """Wait until the batch in flight, if any, is confirmed and acknowledged."""
+        confirming, self._confirming = self._confirming, None
+        if confirming is not None:
+            await confirming
+
+    def cancel(self) -> None:
+        """Stop confirming (the worker stops): its batch stays unacknowledged, so redelivered."""
+        if self._confirming is not None:
+            self._confirming.cancel()
+
+    async def _finish(self, batch: Batch, works: list[_Work]) -> None:
+        for work in works:
+            await self._publisher.finish(work)
+        await self._ack(batch)

@@ -4,7 +4,7 @@ import asyncio
 from dataclasses import dataclass
 
 from newswatch.classifier.classify import Classifier
-from newswatch.classifier.stream import BatchPublisher
+from newswatch.classifier.stream import BatchPublisher, Pipeline
 from newswatch.shared.contracts import DeadLetter
 from newswatch.shared.observability import Counters
 from newswatch.shared.topics import Topics
@@ -91,3 +91,45 @@ async def test_every_record_of_a_batch_is_accounted_for():
     assert [t for t, _, _ in kafka.sent].count("nw.deadletter.items.v1") == 1
     counts = pub.counters.snapshot()
     assert counts["classified"] == 3 and counts["dead_lettered.invalid_json"] == 1
+
+
+class HeldKafka:
+    """Takes every send at once but confirms only when the test says so."""
+
+    def __init__(self) -> None:
+        self.held: list[asyncio.Future[None]] = []
+
+    async def send(self, topic: str, key: bytes | None, value: bytes):
+        future = asyncio.get_running_loop().create_future()
+        self.held.append(future)
+        return future
+
+    def confirm(self, *indexes: int) -> None:
+        for n in indexes:
+            self.held[n].set_result(None)
+
+
+async def test_the_pipeline_acks_a_batch_only_once_kafka_confirmed_it_and_in_order():
+    kafka, acked = HeldKafka(), []
+
+    async def ack(batch: str) -> None:
+        acked.append(batch)
+
+    pipeline = Pipeline(BatchPublisher(kafka.send, CLASSIFIER, TOPICS, Counters()), ack)
+    await pipeline.push("first", [Rec(news_item(1).to_json_bytes(), offset=1)])
+    await asyncio.sleep(0.01)  # the first batch's confirmation is under way, not granted
+    assert len(kafka.held) == 1 and acked == []
+    second = asyncio.ensure_future(
+        pipeline.push("second", [Rec(news_item(2).to_json_bytes(), offset=2)])
+    )
+    await asyncio.sleep(0.01)
+    # The second batch is routed and sent while the first still waits for Kafka...
+    assert len(kafka.held) == 2 and acked == [] and not second.done()
+    kafka.confirm(0)
+    await second
+    assert acked == ["first"]  # ...and push returns once the first is acknowledged
+    await asyncio.sleep(0.01)
+    assert acked == ["first"]  # the second's send is not confirmed yet
+    kafka.confirm(1)
+    await pipeline.drain()
+    assert acked == ["first", "second"]
