@@ -34,12 +34,21 @@ class Plan:
         self.ruleset = ruleset
         self.groups: dict[re.Pattern[str], tuple[frozenset[str], ...]] = {}
         for part in (p for d in ruleset.definitions for r in d.rules for p in r.parts):
-            # "İ" lower-cases to "i" and a combining dot, which a match need not hold.
-            groups = required_groups(part.pattern)
-            self.groups[part] = tuple(g for g in groups if not any("\u0307" in w for w in g))
+            self.groups[part] = tuple(
+                g for g in required_groups(part.pattern) if _worth_indexing(g, ruleset.index)
+            )
         extra = frozenset(w for groups in self.groups.values() for g in groups for w in g)
         self.index = LiteralIndex(ruleset.index.literals | extra)
         self.unsafe = _unsafe_letters(frozenset("".join(extra)))
+
+
+def _worth_indexing(group: frozenset[str], index: LiteralIndex) -> bool:
+    """Whether a group filters more than it costs: its literals are indexed already, or
+    none is a short word ("in", " of ") found in most texts. Never one with a combining dot
+    ("İ" lower-cases to "i" and a dot, which a match need not hold)."""
+    if any("\u0307" in w for w in group):
+        return False
+    return group <= index.literals or all(len(w.strip()) >= 3 for w in group)
 
 
 @cache
