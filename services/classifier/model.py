@@ -206,8 +206,8 @@ class TagModel:
         found.update(map(title_frames.get, frames(title)))
         found.update(map(lead_frames.get, frames(lead)))
         # Word pairs keyed by the tuple itself: no "a_b" string to build per pair.
-        found.update(map(pairs.get, pairs.keys() & {*itertools.pairwise(title_list)}))
-        found.update(map(pairs.get, pairs.keys() & {*itertools.pairwise(lead_list)}))
+        found.update(map(pairs.get, itertools.pairwise(title_list)))
+        found.update(map(pairs.get, itertools.pairwise(lead_list)))
         found.discard(None)
         return list(found)  # type: ignore[arg-type]
 
