@@ -63,7 +63,7 @@ async def _bench(bootstrap: str, items: list[tuple[bytes, bytes]]) -> list[Row]:
         two = await _workers(bootstrap, items, 2)
     except RuntimeError as exc:  # the rows of one worker still say something
         failure = str(exc)
-    floor = _faust_floor(bootstrap, f"{one.prefix}.items.v1", len(items))
+    floor, floor_us = _faust_floor(bootstrap, f"{one.prefix}.items.v1", len(items))
     one_us = one.cpu_seconds / len(items) * 1e6
     rows = [
         Row(f"bare aiokafka passthrough, {len(items):,} real items", passthrough, "/s"),
@@ -74,12 +74,19 @@ async def _bench(bootstrap: str, items: list[tuple[bytes, bytes]]) -> list[Row]:
         Row("  one worker: peak RSS", one.peak_mb, "MB", 300, "<="),
         Row("  one worker: CPU per item", one_us, "us"),
         Row("  of which stream (CPU per item - route)", one_us - routing_us, "us"),
+        Row(f"  one worker: load average at the end (of {os.cpu_count()} cores)", one.load, ""),
         Row("faust alone: consume and ack, no work", floor, "/s"),
+        Row("  faust alone: CPU per item", floor_us, "us"),
     ]
     return rows + (
         [
             Row("faust classifier, two workers: items/s", two.rate, "/s"),
             Row("  two workers / one worker", two.rate / one.rate, "x", 1.7),
+            Row("  two workers: CPU per item (both)", two.cpu_seconds / len(items) * 1e6, "us"),
+            Row("  two workers: cores busy while draining", two.cores, ""),
+            Row(
+                f"  two workers: load average at the end (of {os.cpu_count()} cores)", two.load, ""
+            ),
         ]
         if two
         else [Row(f"two workers failed: {failure}", 0, "")]
@@ -107,6 +114,8 @@ class Run(NamedTuple):
     rate: float
     cpu_seconds: float
     peak_mb: float
+    cores: float  # the workers' CPU seconds per second from producing to the last result
+    load: float  # the machine's 1-minute load average as the run ended: others' work shows
 
 
 async def _workers(bootstrap: str, items: list[tuple[bytes, bytes]], count: int) -> Run:
@@ -119,15 +128,19 @@ async def _workers(bootstrap: str, items: list[tuple[bytes, bytes]], count: int)
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "NEWSWATCH_TOPIC_PREFIX": settings.topic_prefix,
         "NEWSWATCH_TOPIC_PARTITIONS": str(PARTITIONS),
+        "NEWSWATCH_HEALTH_PORT": "0",  # two workers on one host cannot share the port
     }
     workers = _start(env, count)
     try:
         await _stable(bootstrap, group, count, workers)
-        cpu_before = sum(_cpu_seconds(w.pid) for w in workers)
+        cpu_before, started = sum(_cpu_seconds(w.pid) for w in workers), time.perf_counter()
         await _produce(settings, items)
-        rate = await _rate(bootstrap, settings.topics.classified, len(items), workers)
+        await _drained(bootstrap, settings.topics.classified, len(items), workers)
         cpu = sum(_cpu_seconds(w.pid) for w in workers) - cpu_before
+        cores = cpu / (time.perf_counter() - started)
+        load = os.getloadavg()[0]
         peak_kb = max(_peak_rss_kb(w.pid) for w in workers)
+        rate = await _rate(bootstrap, settings.topics.classified, len(items))
     finally:
         for worker in workers:
             worker.terminate()
@@ -136,7 +149,7 @@ async def _workers(bootstrap: str, items: list[tuple[bytes, bytes]], count: int)
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 worker.kill()
-    return Run(settings.topic_prefix, rate, cpu, peak_kb / 1024)
+    return Run(settings.topic_prefix, rate, cpu, peak_kb / 1024, cores, load)
 
 
 def _start(env: dict[str, str], count: int) -> list[subprocess.Popen]:  # type: ignore[type-arg]
@@ -190,19 +203,28 @@ async def _produce(settings: CommonSettings, items: list[tuple[bytes, bytes]]) -
         await producer.stop()
 
 
-async def _rate(bootstrap: str, topic: str, expected: int, workers: list) -> float:  # type: ignore[type-arg]
-    """Items/s between the first and the last record on ``topic`` (their Kafka timestamps),
-    once ``expected`` records arrived."""
+async def _drained(bootstrap: str, topic: str, expected: int, workers: list) -> None:  # type: ignore[type-arg]
+    """Return once ``expected`` records are on ``topic``; raise if a worker died or stalled."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        deadline = time.monotonic() + 300
+        while sum((await consumer.end_offsets(partitions)).values()) < expected:
+            if any(w.poll() is not None for w in workers) or time.monotonic() > deadline:
+                raise RuntimeError(f"{topic}: the workers did not classify {expected} items")
+            await asyncio.sleep(0.2)
+    finally:
+        await consumer.stop()
+
+
+async def _rate(bootstrap: str, topic: str, expected: int) -> float:
+    """Items/s between the first and the last record on ``topic`` (their Kafka timestamps)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
         consumer.assign(partitions)
-        deadline = time.monotonic() + 300
-        while sum((await consumer.end_offsets(partitions)).values()) < expected:
-            if any(w.poll() is not None for w in workers) or time.monotonic() > deadline:
-                raise RuntimeError(f"{topic}: the workers did not classify {expected} items")
-            await asyncio.sleep(0.5)
         await consumer.seek_to_beginning(*partitions)
         stamps: list[int] = []
         while len(stamps) < expected:
@@ -250,8 +272,9 @@ async def _passthrough(bootstrap: str, prefix: str, expected: int) -> tuple[floa
     return moved / elapsed, cpu / moved * 1e6
 
 
-def _faust_floor(bootstrap: str, topic: str, expected: int) -> float:
-    """Items/s of a faust agent that only consumes and acknowledges: faust's own ceiling."""
+def _faust_floor(bootstrap: str, topic: str, expected: int) -> tuple[float, float]:
+    """Items/s and CPU us per item of a faust agent that only consumes and acknowledges, with
+    the classifier's consumer settings: faust's own ceiling and cost."""
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.faust_floor", bootstrap, topic, str(expected)],
         capture_output=True,
@@ -259,8 +282,9 @@ def _faust_floor(bootstrap: str, topic: str, expected: int) -> float:
         timeout=600,
         check=True,
     )
-    # faust draws a spinner on stdout too: the figure is the text after the last "rate=".
-    return float(done.stdout.rsplit("rate=", 1)[1].split()[0])
+    # faust draws a spinner on stdout too: the figures follow the last "rate=".
+    rate, cpu = done.stdout.rsplit("rate=", 1)[1].split()[:2]
+    return float(rate), float(cpu.removeprefix("cpu_us="))
 
 
 def _cpu_seconds(pid: int) -> float:
