@@ -5,7 +5,8 @@ consume-and-produce passthrough (the ceiling a Kafka stage can reach here), one 
 classifier worker (items/s, ratio to the passthrough, peak RSS) and two workers on a
 two-partition topic (speed-up over one). Workers run as `newswatch classifier` processes,
 started on empty topics; once their group is stable the items are produced, and the rate is
-measured between the first and last classified record's Kafka timestamps.
+measured between the first and last classified record's Kafka timestamps. Rows also give the
+cores the workers got and the load average: few cores busy means other work held the CPU.
 """
 
 import asyncio
@@ -273,8 +274,7 @@ async def _passthrough(bootstrap: str, prefix: str, expected: int) -> tuple[floa
 
 
 def _faust_floor(bootstrap: str, topic: str, expected: int) -> tuple[float, float]:
-    """Items/s and CPU us per item of a faust agent that only consumes and acknowledges, with
-    the classifier's consumer settings: faust's own ceiling and cost."""
+    """Items/s and CPU us per item of a faust agent that only consumes and acknowledges."""
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.faust_floor", bootstrap, topic, str(expected)],
         capture_output=True,
