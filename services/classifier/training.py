@@ -33,8 +33,7 @@ MIN_COUNT = 2  # a feature seen once is more likely noise than signal
 MIN_POSITIVES = 8  # fewer examples than this: the tag stays rules-only
 BETA = 0.7  # F-beta below 1 weighs precision above recall
 ALONE_GRID = tuple(round(0.2 + 0.025 * i, 3) for i in range(32))  # 0.2 .. 0.975
-GATE_WEIGHT = 1.0  # logit units: a literal weighing less cannot lift an item alone
-GATE_TOP = 300  # and each tag's 300 strongest literals, so a small model's gate is not too tight
+GATE_WEIGHT = 0.5  # logit units: lighter literals rarely lift an item alone (checked below)
 # The model may overrule a rule's hit only when it is near sure the rule is wrong: on real
 # news the rules' hits hold up better than on the training set's look-alikes, so a higher
 # bar here cost recall there (real dev set: strike recall 0.90 -> 0.73) for little precision.
@@ -118,7 +117,9 @@ def train(
     vocabulary = {n: i for i, n in enumerate(kept)}
     info = {"examples": len(examples), "features": len(kept), "c": c}
     ungated = TagModel(modelled, vocabulary, weights[keep], intercepts, thresholds, info)
-    gate = _gate(ungated, weights[keep], kept, [*examples, *calibration])
+    gate = _gate(
+        ungated, weights[keep], kept, [*examples, *calibration], [*rule_hits, *calibration_hits]
+    )
     model = TagModel(modelled, vocabulary, weights[keep], intercepts, thresholds, info, gate)
     skipped = [t for t in tags if t not in modelled]
     where = "out-of-fold training items" + (
@@ -140,14 +141,18 @@ def _matrix(found: list[set[str]], index: dict[str, int]) -> "csr_matrix":
 
 
 def _gate(
-    model: TagModel, weights: np.ndarray, names: list[str], examples: Sequence[Example]
+    model: TagModel,
+    weights: np.ndarray,
+    names: list[str],
+    examples: Sequence[Example],
+    rule_hits: Sequence[Mapping[str, bool]],
 ) -> list[str]:
-    """Literals one of which every item the model could tag holds.
+    """Literals one of which every item the model has a say on holds.
 
-    The words and stems weighing at least ``GATE_WEIGHT`` for some tag, and each tag's
-    ``GATE_TOP`` strongest; then every
-    training item the model tags without any of them adds its own heaviest literal, so
-    that on the training data the gate changes no verdict.
+    The words and stems weighing at least ``GATE_WEIGHT`` for some tag; then every
+    training item without any of them where the model would matter (it tags alone, or
+    overrules a rule's hit) adds its own heaviest literal, so that on the training data
+    the gate changes no verdict. A tight gate is speed: an item it rejects skips the model.
     """
     if weights.size == 0:
         return []
@@ -155,17 +160,22 @@ def _gate(
         i for i, n in enumerate(names) if len(gate_literal(n)) >= 4 and "#" not in gate_literal(n)
     ]
     gate = {gate_literal(names[i]) for i in usable if weights[i].max() >= GATE_WEIGHT}
-    for column in range(weights.shape[1]):  # and each tag's strongest, however light
-        strongest = sorted(usable, key=lambda i: -weights[i, column])[:GATE_TOP]
-        gate.update(gate_literal(names[i]) for i in strongest if weights[i, column] > 0)
     weight_of = _usable_pairs([(weights[i].max(), gate_literal(names[i])) for i in usable])
     index = LiteralIndex(gate)
-    for e in examples:
+    for e, hits in zip(examples, rule_hits, strict=True):
         text = f"{e.title}\n{e.summary[:LEAD_CHARS]}".lower()
         if index.any_in(text):
             continue
         probability = model.probabilities(e.title, e.summary)
-        if any(probability[t] >= model.thresholds[t].alone * 0.8 for t in model.tags):
+        th = model.thresholds
+        if any(
+            probability[t] >= th[t].alone * 0.8
+            or (
+                t in hits
+                and probability[t] < 1.25 * (th[t].framed_floor if hits[t] else th[t].confirm)
+            )
+            for t in model.tags
+        ):
             present = [lit for lit in weight_of if lit in text]
             if present:
                 gate.add(max(present, key=weight_of.__getitem__))
