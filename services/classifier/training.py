@@ -8,9 +8,7 @@ Thresholds are calibrated on items the model did not learn from: out-of-fold
 probabilities of the training items (each scored by a model that did not see it), and
 beside them a calibration set when one is given (the development split, whose items the
 rules were written for, so the model learns not to overrule them lightly). Each item is
-scored beside the rules' verdict on it, and each tag gets the pair of thresholds (model alone, model confirming
-a rule) with the best F-score there, weighted towards precision because a watch floor
-pays for every false alarm.
+scored beside the rules' verdict on it; ``calibration.py`` picks each tag's thresholds.
 """
 
 import hashlib
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from newswatch.classifier.calibration import calibrate
 from newswatch.classifier.combine import lead_framed
 from newswatch.classifier.evaluation import Example
 from newswatch.classifier.model import LEAD_CHARS, TagModel, Thresholds, features, gate_literal
@@ -31,14 +30,7 @@ if TYPE_CHECKING:  # scikit-learn and scipy load only when training runs
 FOLDS = 5
 MIN_COUNT = 2  # a feature seen once is more likely noise than signal
 MIN_POSITIVES = 8  # fewer examples than this: the tag stays rules-only
-BETA = 0.7  # F-beta below 1 weighs precision above recall
-ALONE_GRID = tuple(round(0.2 + 0.025 * i, 3) for i in range(32))  # 0.2 .. 0.975
 GATE_WEIGHT = 0.5  # logit units: lighter literals rarely lift an item alone (checked below)
-# The model may overrule a rule's hit only when it is near sure the rule is wrong: on real
-# news the rules' hits hold up better than on the training set's look-alikes, so a higher
-# bar here cost recall there (real dev set: strike recall 0.90 -> 0.73) for little precision.
-CONFIRM_GRID = (0.0, 0.01, 0.02)
-FRAMED_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +100,7 @@ def train(
             )
             if veto is not None:
                 veto = np.concatenate([veto, [tag in v for v in calibration_vetoed]])
-        thresholds[tag], per_tag[tag] = _calibrate(held_out, rules, framing, lead, truth, veto)
+        thresholds[tag], per_tag[tag] = calibrate(held_out, rules, framing, lead, truth, veto)
         weights[:, column] = final.coef_[0]
         intercepts[column] = final.intercept_[0]
 
@@ -194,81 +186,6 @@ def _fit(x, y, c: float):
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=c, solver="liblinear", random_state=0, max_iter=1000).fit(x, y)
-
-
-def _calibrate(
-    probability: np.ndarray,
-    rules: np.ndarray,
-    framing: np.ndarray,
-    lead: np.ndarray,
-    truth: np.ndarray,
-    veto: np.ndarray | None = None,
-) -> tuple[Thresholds, dict[str, float]]:
-    """The thresholds with the best F-beta on these items, and its precision/recall/F1.
-
-    ``framing``: the rules' hit is framed as not done; ``lead``: the item's title or lead
-    is; ``veto``: the item holds one of the tag's vetoes (then, with the other thresholds
-    fixed, the bar for the model alone on such items is searched on its own).
-    """
-    best: tuple[float, Thresholds, dict[str, float]] | None = None
-    floors = [(c, f) for c in CONFIRM_GRID for f in FRAMED_GRID if f >= c]
-    for alone in ALONE_GRID:
-        for alone_framed in (a for a in ALONE_GRID if a >= alone):
-            by_model = probability >= np.where(lead, alone_framed, alone)
-            for confirm, framed in floors:
-                by_rules = rules & (probability >= np.where(framing, framed, confirm))
-                scores = _scores(by_model | by_rules, truth)
-                if best is None or scores["f_beta"] > best[0] + 1e-9:
-                    chosen = Thresholds(alone, confirm, framed, alone_framed)
-                    best = (scores.pop("f_beta"), chosen, scores)
-    assert best is not None
-    if veto is None or not veto.any():
-        return best[1], best[2]
-    return _calibrate_veto(best, probability, rules, framing, lead, truth, veto)
-
-
-def _calibrate_veto(
-    best: tuple[float, Thresholds, dict[str, float]],
-    probability: np.ndarray,
-    rules: np.ndarray,
-    framing: np.ndarray,
-    lead: np.ndarray,
-    truth: np.ndarray,
-    veto: np.ndarray,
-) -> tuple[Thresholds, dict[str, float]]:
-    """``alone`` and ``alone_vetoed`` searched together, the rules' floors kept: with
-    vetoed items held to their own bar, the plain bar may come down."""
-    th = best[1]
-    by_rules = rules & (probability >= np.where(framing, th.framed_floor, th.confirm))
-    chosen = (best[0], th, best[2])
-    for alone in (a for a in ALONE_GRID if a <= th.alone):
-        plain = np.where(lead, max(alone, th.alone_framed), alone)
-        for alone_vetoed in (*(a for a in ALONE_GRID if a > th.alone), 1.0):
-            by_model = probability >= np.where(veto, np.maximum(plain, alone_vetoed), plain)
-            scores = _scores(by_model | by_rules, truth)
-            if scores["f_beta"] > chosen[0] + 1e-9:
-                found = Thresholds(
-                    alone, th.confirm, th.framed, max(alone, th.alone_framed), alone_vetoed
-                )
-                chosen = (scores.pop("f_beta"), found, scores)
-    if chosen[1] is th:  # no gain: the veto bar would only cost recall
-        return th, best[2]
-    return chosen[1], chosen[2]
-
-
-def _scores(decided: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    tp = int((decided & truth).sum())
-    fp = int((decided & ~truth).sum())
-    fn = int((~decided & truth).sum())
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    b2 = BETA * BETA
-    return {
-        "precision": p,
-        "recall": r,
-        "f1": 2 * p * r / (p + r) if p + r else 0.0,
-        "f_beta": (1 + b2) * p * r / (b2 * p + r) if p + r else 0.0,
-    }
 
 
 def _fold(item_id: str) -> int:

@@ -275,7 +275,7 @@ def test_a_tags_vetoes_are_found_anywhere_in_the_text():
 
 
 def test_the_veto_bar_is_calibrated_only_where_it_pays():
-    from newswatch.classifier.training import _calibrate
+    from newswatch.classifier.calibration import calibrate
 
     # Four vetoed negatives score 0.6, two clean positives 0.6 and one clean negative 0.1:
     # the plain bar at 0.6 tags all six (F low); a veto bar above 0.6 keeps the positives.
@@ -283,9 +283,28 @@ def test_the_veto_bar_is_calibrated_only_where_it_pays():
     truth = np.array([0, 0, 0, 0, 1, 1, 0], dtype=bool)
     veto = np.array([1, 1, 1, 1, 0, 0, 0], dtype=bool)
     no = np.zeros(7, dtype=bool)
-    thresholds, scores = _calibrate(p, no, no, no, truth, veto)
+    thresholds, scores = calibrate(p, no, no, no, truth, veto)
     assert thresholds.alone <= 0.6 < thresholds.alone_vetoed
     assert (scores["precision"], scores["recall"]) == (1.0, 1.0)
     # Without vetoed items the bar stays unset.
-    unset, _ = _calibrate(p, no, no, no, truth, no)
+    unset, _ = calibrate(p, no, no, no, truth, no)
     assert unset.alone_vetoed == -1.0
+
+
+def test_on_a_text_without_a_headline_the_model_adds_tags_but_overrules_no_rule():
+    # sanctions: no weighted word, p = sigmoid(-2) = 0.12 < confirm 0.5: with a headline the
+    # model overrules the rule's hit; on a bare text (no headline to read) it does not.
+    strict = {"strike": Thresholds(0.9, 0.5), "sanctions": Thresholds(0.8, 0.5)}
+    model = hand_model()
+    vetoing = TagModel(
+        ["strike", "sanctions"], model._vocabulary, model._weights, [-2.0, -2.0], strict
+    )
+    hit = summary_hit("sanctions", "Officials met the bloc on Monday.")
+    assert combine(["sanctions"], [hit], vetoing, "Cup final", hit.evidence[0].text) == []
+    kept = combine(["sanctions"], [hit], vetoing, "", hit.evidence[0].text)
+    assert [h.tag for h in kept] == ["sanctions"]
+
+
+def summary_hit(tag: str, sentence: str) -> TagHit:
+    span = Evidence(field="summary", start=0, end=len(sentence), text=sentence, rule=f"{tag}/r")
+    return TagHit(tag=tag, confidence=0.7, evidence=[span])
