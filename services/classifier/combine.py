@@ -43,7 +43,14 @@ def combine(
         p = probability[tag]
         thresholds = model.thresholds[tag]
         if hit is not None:
-            floor = thresholds.framed_floor if framed(hit, title, summary) else thresholds.confirm
+            if framed(hit, title, summary):
+                floor = thresholds.framed_floor
+            elif title.strip():
+                floor = thresholds.confirm
+            else:
+                # The model learnt and was calibrated on items with a headline, which carry
+                # much of its weight; on a bare text it may add tags but not overrule a rule.
+                floor = 0.0
             if p < floor:
                 # The model reads only the lead: beyond it, ask it about the rule's own sentences.
                 p = max(p, _beyond_the_lead(model, tag, hit, title, summary))
