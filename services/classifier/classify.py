@@ -12,9 +12,10 @@ from newswatch import __version__
 from newswatch.classifier.combine import combine
 from newswatch.classifier.engine import Plan, evaluate
 from newswatch.classifier.facts import FactExtractor
+from newswatch.classifier.features import LEAD_CHARS
 from newswatch.classifier.gazetteer import Gazetteer
 from newswatch.classifier.language import SAMPLE_CHARS, SUPPORTED, detect_lowered
-from newswatch.classifier.model import LEAD_CHARS, TagModel, load_model
+from newswatch.classifier.model import TagModel, load_model
 from newswatch.classifier.rules import Ruleset, TagDefinition, load_default_tags, load_tag_dir
 from newswatch.classifier.text import Lowered
 from newswatch.shared.contracts import ClassifiedItem, Facts, NewsItem, TagHit

@@ -9,8 +9,9 @@ the terms that weighed most.
 
 from collections.abc import Callable
 
+from newswatch.classifier.features import LEAD_CHARS
 from newswatch.classifier.framing import frames, not_done
-from newswatch.classifier.model import LEAD_CHARS, TagModel, Thresholds
+from newswatch.classifier.model import TagModel, Thresholds
 from newswatch.classifier.text import Lowered, sentences
 from newswatch.shared.contracts import Evidence, TagHit
 

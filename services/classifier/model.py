@@ -5,16 +5,7 @@ no machine-learning library at run time (``training.py`` uses scikit-learn to fi
 weights; this module only reads them). The rules give evidence and precision; the
 model gives recall on phrasings no rule foresaw, in any language it has examples of.
 
-Features come from the title and the lead of the summary (the first ``LEAD_CHARS``
-characters): news puts its event there, and what follows is mostly background, which
-LABELING.md says not to tag. Each feature is binary:
-
-- ``w:`` a lower-cased word (digits folded to ``#``), ``t:`` the same for title words;
-- ``p:`` the first five letters of a longer word, a cheap stem for inflected languages
-  (``санкц``, ``sanct``, ``ракет``, ``angri``);
-- ``b:`` two neighbouring words;
-- ``f:``/``g:`` a framing class (threat, plan, call, opinion, evasion, test, background;
-  ``framing.yaml``) cued in the title / the lead, shared by every language.
+The features it reads are defined in ``features.py``.
 
 Most news is about none of the tags. A gate of literals (the words and stems that carry
 real positive weight, chosen at training time) is looked for in one Aho-Corasick pass;
@@ -30,67 +21,19 @@ import hashlib
 import itertools
 import json
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from newswatch.classifier.features import LEAD_CHARS, features, lowered_words, words
 from newswatch.classifier.framing import frames
 from newswatch.classifier.prefilter import LiteralIndex
 from newswatch.classifier.text import Lowered
 from newswatch.shared.errors import ConfigError
 
-LEAD_CHARS = 600
 MODEL_FILE = "model.json.gz"
-_WORD = re.compile(r"[\w#]+")  # digits are folded to "#" first
-_DIGITS = re.compile(r"\d+")
-
-
-def features(title: str, summary: str) -> set[str]:
-    """The binary features of one item, as training and inference both see them."""
-    title_words = _words(title)
-    lead_words = _words(summary[:LEAD_CHARS])
-    found = {f"t:{w}" for w in title_words}
-    found.update(f"f:{frame}" for frame in frames(title.lower()))
-    found.update(f"g:{frame}" for frame in frames(summary[:LEAD_CHARS].lower()))
-    for words in (title_words, lead_words):
-        found.update(f"w:{w}" for w in words)
-        found.update(f"p:{w[:5]}" for w in words if len(w) > 5)
-        found.update(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
-    return found
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(_DIGITS.sub("#", text.lower()))
-
-
-# ASCII text, most English news once its typographic quotes and dashes (never part of a
-# word) are spaces, is cut into the same words by str.translate and str.split, in C and
-# several times faster than the two regular expressions: word characters stay, digits
-# become "#" (a run of them one "#"), anything else a space.
-_ASCII_WORDS = str.maketrans(
-    {
-        c: ("#" if c.isdigit() else c) if c.isalnum() or c == "_" else " "
-        for c in map(chr, range(128))
-    }
-)
-_TYPOGRAPHIC = ("’", "‘", "“", "”", "–", "—")
-
-
-def _lowered_words(lowered: str) -> list[str]:
-    """``_words`` of a text already lower-cased."""
-    if "#" not in lowered:  # a "#" of the text's own must not merge with the digits' ones
-        plain = lowered
-        for mark in _TYPOGRAPHIC:
-            plain = plain.replace(mark, " ")
-        if plain.isascii():
-            folded = plain.translate(_ASCII_WORDS)
-            while "##" in folded:
-                folded = folded.replace("##", "#")
-            return folded.split()
-    return _WORD.findall(_DIGITS.sub("#", lowered))
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +140,8 @@ class TagModel:
         intersection of the vocabulary's keys with the item's (a set operation in C), then a
         look-up per feature found."""
         words, stems, pairs, title_words, title_frames, lead_frames = self._by_kind
-        title_list = _lowered_words(title)
-        lead_list = _lowered_words(lead)
+        title_list = lowered_words(title)
+        lead_list = lowered_words(lead)
         unique = {*title_list, *lead_list}
         found = {*map(words.get, words.keys() & unique)}
         found.update(map(title_words.get, title_words.keys() & title_list))
@@ -321,18 +264,8 @@ def _split_by_kind(vocabulary: dict[str, int]) -> tuple[dict[str, int], ...]:
     return tuple(kinds[k] for k in "wpbtfg")
 
 
-def gate_literal(feature: str) -> str:
-    """The substring whose absence rules a feature out: a word, a stem, a pair's longer word."""
-    kind, _, value = feature.partition(":")
-    if kind in "fg":
-        return ""  # a frame is no literal; it never opens the gate
-    if kind == "b":
-        return max(value.split("_"), key=len)
-    return value
-
-
 def _title_only(text: str) -> set[str]:
-    return {f"t:{w}" for w in _words(text)}
+    return {f"t:{w}" for w in words(text)}
 
 
 def _sigmoid(z: float) -> float:

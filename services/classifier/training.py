@@ -21,7 +21,8 @@ import numpy as np
 from newswatch.classifier.calibration import calibrate
 from newswatch.classifier.combine import lead_framed
 from newswatch.classifier.evaluation import Example
-from newswatch.classifier.model import LEAD_CHARS, TagModel, Thresholds, features, gate_literal
+from newswatch.classifier.features import LEAD_CHARS, features, gate_literal
+from newswatch.classifier.model import TagModel, Thresholds
 from newswatch.classifier.prefilter import LiteralIndex
 
 if TYPE_CHECKING:  # scikit-learn and scipy load only when training runs

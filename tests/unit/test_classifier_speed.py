@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from newswatch.classifier import language, model
+from newswatch.classifier import features, language
 from newswatch.classifier.engine import Plan, evaluate
 from newswatch.classifier.prefilter import required_groups
 from newswatch.classifier.rules import Ruleset, parse_tag_file
@@ -52,8 +52,8 @@ def test_sentences_are_split_where_the_plain_boundary_splits(text):
 @pytest.mark.parametrize("text", TRICKY)
 def test_the_models_words_are_the_regex_words(text):
     plain = re.findall(r"[\w#]+", re.sub(r"\d+", "#", text.lower()))
-    assert model._lowered_words(text.lower()) == plain
-    assert model._words(text) == plain
+    assert features.lowered_words(text.lower()) == plain
+    assert features.words(text) == plain
 
 
 @pytest.mark.parametrize("text", TRICKY)
@@ -65,7 +65,7 @@ def test_the_language_words_are_the_regex_words(text):
 
 def test_ascii_with_typographic_quotes_takes_the_fast_path():
     assert language._ascii_words("kyiv’s “strike” – x") == ["kyiv’s", "strike", "x"]
-    assert model._lowered_words("kyiv’s “strike” – 12") == ["kyiv", "s", "strike", "#"]
+    assert features.lowered_words("kyiv’s “strike” – 12") == ["kyiv", "s", "strike", "#"]
 
 
 @pytest.mark.parametrize("text", TRICKY)

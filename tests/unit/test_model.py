@@ -13,7 +13,8 @@ import pytest
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.combine import combine
 from newswatch.classifier.evaluation import Example
-from newswatch.classifier.model import TagModel, Thresholds, features, load_model
+from newswatch.classifier.features import features
+from newswatch.classifier.model import TagModel, Thresholds, load_model
 from newswatch.classifier.rules import load_tag_dir
 from newswatch.classifier.training import train
 from newswatch.shared.contracts import Evidence, TagHit

@@ -1,0 +1,80 @@
+"""What the learned model reads of an item: binary features of its title and lead.
+
+Features come from the title and the lead of the summary (the first ``LEAD_CHARS``
+characters): news puts its event there, and what follows is mostly background, which
+LABELING.md says not to tag. Each feature is binary:
+
+- ``w:`` a lower-cased word (digits folded to ``#``), ``t:`` the same for title words;
+- ``p:`` the first five letters of a longer word, a cheap stem for inflected languages
+  (``санкц``, ``sanct``, ``ракет``, ``angri``);
+- ``b:`` two neighbouring words;
+- ``f:``/``g:`` a framing class (threat, plan, call, opinion, evasion, test, background;
+  ``framing.yaml``) cued in the title / the lead, shared by every language.
+
+Training (``features``) and inference (``TagModel``'s fast path over ``lowered_words``)
+must see the same features; ``tests/unit/test_model.py`` checks that they do.
+"""
+
+import itertools
+import re
+
+from newswatch.classifier.framing import frames
+
+LEAD_CHARS = 600
+_WORD = re.compile(r"[\w#]+")  # digits are folded to "#" first
+_DIGITS = re.compile(r"\d+")
+
+
+def features(title: str, summary: str) -> set[str]:
+    """The binary features of one item, as training and inference both see them."""
+    title_words = words(title)
+    lead_words = words(summary[:LEAD_CHARS])
+    found = {f"t:{w}" for w in title_words}
+    found.update(f"f:{frame}" for frame in frames(title.lower()))
+    found.update(f"g:{frame}" for frame in frames(summary[:LEAD_CHARS].lower()))
+    for field in (title_words, lead_words):
+        found.update(f"w:{w}" for w in field)
+        found.update(f"p:{w[:5]}" for w in field if len(w) > 5)
+        found.update(f"b:{a}_{b}" for a, b in itertools.pairwise(field))
+    return found
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(_DIGITS.sub("#", text.lower()))
+
+
+# ASCII text, most English news once its typographic quotes and dashes (never part of a
+# word) are spaces, is cut into the same words by str.translate and str.split, in C and
+# several times faster than the two regular expressions: word characters stay, digits
+# become "#" (a run of them one "#"), anything else a space.
+_ASCII_WORDS = str.maketrans(
+    {
+        c: ("#" if c.isdigit() else c) if c.isalnum() or c == "_" else " "
+        for c in map(chr, range(128))
+    }
+)
+_TYPOGRAPHIC = ("’", "‘", "“", "”", "–", "—")
+
+
+def lowered_words(lowered: str) -> list[str]:
+    """``words`` of a text already lower-cased."""
+    if "#" not in lowered:  # a "#" of the text's own must not merge with the digits' ones
+        plain = lowered
+        for mark in _TYPOGRAPHIC:
+            plain = plain.replace(mark, " ")
+        if plain.isascii():
+            folded = plain.translate(_ASCII_WORDS)
+            while "##" in folded:
+                folded = folded.replace("##", "#")
+            return folded.split()
+    return _WORD.findall(_DIGITS.sub("#", lowered))
+
+
+def gate_literal(feature: str) -> str:
+    """The substring whose absence rules a feature out: a word, a stem, a pair's longer word."""
+    kind, _, value = feature.partition(":")
+    if kind in "fg":
+        return ""  # a frame is no literal; it never opens the gate
+    if kind == "b":
+        return max(value.split("_"), key=len)
+    return value
