@@ -66,6 +66,8 @@ NOT_RUN = {
     "make test": "the suite this test is part of",
     "newswatch train": "minutes of CPU, and it rewrites the shipped model; "
     "tests/unit/test_train_command.py covers it",
+    "newswatch eval": "half a minute per run over the 12,800 training items; "
+    "tests/unit/test_evaluation.py and test_classifier_quality.py cover it",
 }
 # Commands that need Kafka or Redis: they get the shared servers and this test's prefix.
 NEEDS_STACK = ("newswatch feeds", "newswatch keys", "newswatch subscriptions", "newswatch api")
