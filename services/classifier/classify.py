@@ -12,7 +12,7 @@ from newswatch import __version__
 from newswatch.classifier.combine import combine
 from newswatch.classifier.engine import Plan, evaluate
 from newswatch.classifier.facts import FactExtractor
-from newswatch.classifier.features import LEAD_CHARS
+from newswatch.classifier.features import lead_text
 from newswatch.classifier.gazetteer import Gazetteer
 from newswatch.classifier.language import SAMPLE_CHARS, SUPPORTED, detect_lowered
 from newswatch.classifier.model import TagModel, load_model
@@ -87,7 +87,7 @@ class Classifier:
             stricter = 0.0 if language in SUPPORTED or language is None else OTHER_LANGUAGE_MARGIN
 
             def vetoed(tag: str) -> bool:
-                return self._by_tag[tag].vetoed(f"{title}\n{summary[:LEAD_CHARS]}", language)
+                return self._by_tag[tag].vetoed(lead_text(title, summary), language)
 
             hits = combine(self.tags, hits, self.model, title, summary, stricter, lowered, vetoed)
         evidence = [e for hit in hits for e in hit.evidence]

@@ -9,7 +9,7 @@ the terms that weighed most.
 
 from collections.abc import Callable
 
-from newswatch.classifier.features import LEAD_CHARS
+from newswatch.classifier.features import LEAD_CHARS, lead_text
 from newswatch.classifier.framing import frames, not_done
 from newswatch.classifier.model import TagModel, Thresholds
 from newswatch.classifier.text import Lowered, sentences
@@ -80,7 +80,7 @@ def combine(
 
 def lead_framed(tag: str, title: str, summary: str) -> bool:
     """Is the title or the lead framed as something not done, for this tag?"""
-    return not not_done(tag).isdisjoint(frames(f"{title}\n{summary[:LEAD_CHARS]}".lower()))
+    return not not_done(tag).isdisjoint(frames(lead_text(title, summary).lower()))
 
 
 def alone_bar(

@@ -25,6 +25,12 @@ _WORD = re.compile(r"[\w#]+")  # digits are folded to "#" first
 _DIGITS = re.compile(r"\d+")
 
 
+def lead_text(title: str, summary: str) -> str:
+    """The title and the lead as one text: where the model's gate, the framing of an item
+    and a tag's vetoes are looked for, as the model itself reads no further."""
+    return f"{title}\n{summary[:LEAD_CHARS]}"
+
+
 def features(title: str, summary: str) -> set[str]:
     """The binary features of one item, as training and inference both see them."""
     title_words = words(title)

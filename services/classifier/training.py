@@ -21,7 +21,7 @@ import numpy as np
 from newswatch.classifier.calibration import calibrate
 from newswatch.classifier.combine import lead_framed
 from newswatch.classifier.evaluation import Example
-from newswatch.classifier.features import LEAD_CHARS, features, gate_literal
+from newswatch.classifier.features import features, gate_literal, lead_text
 from newswatch.classifier.model import TagModel, Thresholds
 from newswatch.classifier.prefilter import LiteralIndex
 
@@ -156,7 +156,7 @@ def _gate(
     weight_of = _usable_pairs([(weights[i].max(), gate_literal(names[i])) for i in usable])
     index = LiteralIndex(gate)
     for e, hits in zip(examples, rule_hits, strict=True):
-        text = f"{e.title}\n{e.summary[:LEAD_CHARS]}".lower()
+        text = lead_text(e.title, e.summary).lower()
         if index.any_in(text):
             continue
         probability = model.probabilities(e.title, e.summary)
@@ -215,7 +215,7 @@ def veto_flags(rules_only, examples: Sequence[Example]) -> list[frozenset[str]]:
         frozenset(
             d.tag
             for d in rules_only.definitions
-            if d.vetoed(f"{clean_text(e.title)}\n{clean_text(e.summary)[:LEAD_CHARS]}", e.lang)
+            if d.vetoed(lead_text(clean_text(e.title), clean_text(e.summary)), e.lang)
         )
         for e in examples
     ]

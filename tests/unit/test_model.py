@@ -26,14 +26,24 @@ def sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z))
 
 
-def hand_model(gate: tuple[str, ...] = ()) -> TagModel:
+def hand_model(gate: tuple[str, ...] = (), strict: bool = False) -> TagModel:
     # Two tags; "barrage" pushes strike, "embargo" pushes sanctions, "threatens" pulls both.
+    # ``strict``: a confirm floor of 0.5, so the model overrules rule hits it doubts.
     vocabulary = {"w:barrage": 0, "p:embar": 1, "w:threatens": 2, "t:barrage": 3}
     weights = np.array([[3.0, 0.0], [0.0, 4.0], [-2.0, -2.0], [1.0, 0.0]])
-    thresholds = {"strike": Thresholds(0.9, 0.1), "sanctions": Thresholds(0.8, 0.05)}
+    confirm = (0.5, 0.5) if strict else (0.1, 0.05)
+    thresholds = {
+        "strike": Thresholds(0.9, confirm[0]),
+        "sanctions": Thresholds(0.8, confirm[1]),
+    }
     return TagModel(
         ["strike", "sanctions"], vocabulary, weights, [-2.0, -2.0], thresholds, gate=gate
     )
+
+
+def one_feature_model(tag: str, feature: str, weight: float, thresholds: Thresholds) -> TagModel:
+    """One tag, one weighted feature, intercept -2: p = sigmoid(weight - 2) when it is present."""
+    return TagModel([tag], {feature: 0}, np.array([[weight]]), [-2.0], {tag: thresholds})
 
 
 def test_features_are_words_title_words_stems_and_pairs():
@@ -108,18 +118,13 @@ def test_the_model_confirms_overrules_or_tags_alone_with_its_evidence():
     assert confirmed[0].confidence == pytest.approx(round(sigmoid(1.0), 3))
     # sanctions: "threatens embargo" gives sigmoid(0) = 0.5 >= confirm 0.05 but a rule hit
     # on "Cup embargo row" with p = sigmoid(-2) = 0.12 stands too; below confirm it goes.
-    strict = {"strike": Thresholds(0.9, 0.5), "sanctions": Thresholds(0.8, 0.5)}
-    vetoing = TagModel(
-        ["strike", "sanctions"], model._vocabulary, model._weights, [-2.0, -2.0], strict
-    )
+    vetoing = hand_model(strict=True)
     assert combine(["sanctions"], [rule_hit("sanctions")], vetoing, "Cup final", "") == []
     # Alone: "Barrage" in the title: sigmoid(2) = 0.88 < 0.9; twice the weight in a summary
     # sentence and the title: the evidence is the summary sentence that drives it.
     alone = combine(["strike"], [], model, "Barrage on Odesa", "A barrage hit the port.")
     assert alone == []
-    sure = TagModel(
-        ["strike"], {"w:barrage": 0}, np.array([[5.0]]), [-2.0], {"strike": Thresholds(0.9, 0.1)}
-    )
+    sure = one_feature_model("strike", "w:barrage", 5.0, Thresholds(0.9, 0.1))
     hits = combine(["strike"], [], sure, "Talks resume", "Nobody was hurt. A barrage hit the port.")
     (evidence,) = hits[0].evidence
     assert (evidence.field, evidence.text, evidence.rule) == (
@@ -237,13 +242,7 @@ def test_a_test_frames_a_strike_report_but_not_the_sanctions_that_answer_it():
 
 def test_a_framed_rule_hit_needs_the_models_framed_floor():
     # "threatens" frames the title: the hit needs p >= framed (0.5), not confirm (0.01).
-    model = TagModel(
-        ["sanctions"],
-        {"p:embar": 0},
-        np.array([[1.0]]),
-        [-2.0],
-        {"sanctions": Thresholds(0.9, 0.01, 0.5)},
-    )
+    model = one_feature_model("sanctions", "p:embar", 1.0, Thresholds(0.9, 0.01, 0.5))
     hit = rule_hit("sanctions")
     assert combine(["sanctions"], [hit], model, "Bloc adopts embargo", "")  # sigmoid(-1) = 0.27
     assert combine(["sanctions"], [hit], model, "Minister threatens embargo", "") == []
@@ -251,20 +250,12 @@ def test_a_framed_rule_hit_needs_the_models_framed_floor():
 
 def test_an_item_holding_a_veto_needs_the_models_veto_bar_to_be_tagged_alone():
     # p = sigmoid(3) = 0.95: above alone (0.5), below the veto bar (0.97).
-    model = TagModel(
-        ["strike"],
-        {"w:barrage": 0},
-        np.array([[5.0]]),
-        [-2.0],
-        {"strike": Thresholds(0.5, 0.1, alone_vetoed=0.97)},
-    )
+    model = one_feature_model("strike", "w:barrage", 5.0, Thresholds(0.5, 0.1, alone_vetoed=0.97))
     title, summary = "Barrage at dawn", "A barrage hit the port."
     assert combine(["strike"], [], model, title, summary, vetoed=lambda tag: False)
     assert combine(["strike"], [], model, title, summary, vetoed=lambda tag: True) == []
     # A model without the bar (older artifacts): the veto changes nothing.
-    plain = TagModel(
-        ["strike"], {"w:barrage": 0}, np.array([[5.0]]), [-2.0], {"strike": Thresholds(0.5, 0.1)}
-    )
+    plain = one_feature_model("strike", "w:barrage", 5.0, Thresholds(0.5, 0.1))
     assert combine(["strike"], [], plain, title, summary, vetoed=lambda tag: True)
 
 
@@ -295,11 +286,7 @@ def test_the_veto_bar_is_calibrated_only_where_it_pays():
 def test_on_a_text_without_a_headline_the_model_adds_tags_but_overrules_no_rule():
     # sanctions: no weighted word, p = sigmoid(-2) = 0.12 < confirm 0.5: with a headline the
     # model overrules the rule's hit; on a bare text (no headline to read) it does not.
-    strict = {"strike": Thresholds(0.9, 0.5), "sanctions": Thresholds(0.8, 0.5)}
-    model = hand_model()
-    vetoing = TagModel(
-        ["strike", "sanctions"], model._vocabulary, model._weights, [-2.0, -2.0], strict
-    )
+    vetoing = hand_model(strict=True)
     hit = summary_hit("sanctions", "Officials met the bloc on Monday.")
     assert combine(["sanctions"], [hit], vetoing, "Cup final", hit.evidence[0].text) == []
     kept = combine(["sanctions"], [hit], vetoing, "", hit.evidence[0].text)
