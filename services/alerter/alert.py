@@ -73,6 +73,8 @@ class DigestEntry:
     item: ClassifiedItem  # the report that put the story in the digest
     hits: list[TagHit]
     update: bool  # a story this subscriber was already alerted to: new reports only
+    # (tag, URL) of each tag's one-click "False alarm" link, as on an alert; empty when off.
+    feedback_links: tuple[tuple[str, str], ...] = ()
 
     @property
     def tag_line(self) -> str:
@@ -164,8 +166,13 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def render_text(notice: Notice) -> str:
-    """Plain text of a notice: the console, email's text part and Apprise all show this."""
+def false_alarm_lines(links: tuple[tuple[str, str], ...], indent: str = "") -> list[str]:
+    return [f"{indent}False alarm ({tag})? {url}" for tag, url in links]
+
+
+def render_text(notice: Notice, *, feedback: bool = False) -> str:
+    """Plain text of a notice: the console, email's text part and Apprise all show this;
+    ``feedback``: with the "False alarm" links (email's text part)."""
     if isinstance(notice, Digest):
         lines = [notice.title, ""]
         for entry in notice.entries:
@@ -177,6 +184,8 @@ def render_text(notice: Notice) -> str:
             )
             if entry.link:
                 lines.append(f"  {entry.link}")
+            if feedback:
+                lines += false_alarm_lines(entry.feedback_links, "  ")
         return "\n".join([*lines, "", f"-- newswatch subscription {notice.subscription_id}"])
     reported = f" · {notice.reported_by}" if notice.reported_by else ""
     return "\n".join(
@@ -187,5 +196,6 @@ def render_text(notice: Notice) -> str:
             *notice.fact_lines,
             *(f'evidence: "{quote}"' for quote in notice.evidence),
             f"-- newswatch subscription {notice.subscription_id}",
+            *(false_alarm_lines(notice.feedback_links) if feedback else []),
         ]
     )

@@ -136,10 +136,7 @@ def email_message(notice: Notice, sender: str, recipient: str) -> EmailMessage:
             message["References"] = " ".join(updated)
             if len(notice.entries) == 1:
                 message["In-Reply-To"] = updated[0]
-    links = notice.feedback_links if isinstance(notice, Alert) else ()
-    message.set_content(
-        render_text(notice) + "".join(f"\nFalse alarm ({tag})? {url}" for tag, url in links) + "\n"
-    )
+    message.set_content(render_text(notice, feedback=True) + "\n")
     message.add_alternative(_html(notice), subtype="html")
     return message
 
@@ -150,7 +147,8 @@ def _html(notice: Notice) -> str:
         rows = "".join(
             f"<li>{'Update: ' if entry.update else ''}{_link(entry.title, entry.link)}"
             f"<br><small>{e(entry.item.item.source)} · {e(entry.tag_line)}"
-            f"{' · ' + e(entry.reported_by) if entry.reported_by else ''}</small></li>"
+            f"{' · ' + e(entry.reported_by) if entry.reported_by else ''}</small>"
+            f"{_entry_false_alarms(entry.feedback_links)}</li>"
             for entry in notice.entries
         )
         body = f"<h2>{e(notice.title)}</h2><ul>{rows}</ul>"
@@ -163,10 +161,7 @@ def _html(notice: Notice) -> str:
             f"<p><b>{e(notice.tag_line)}</b><br>{e(notice.source)} · "
             f"{notice.published_at:%Y-%m-%d %H:%M} UTC{reported}</p>"
             f"{f'<ul>{facts}</ul>' if facts else ''}{quotes}"
-            + "".join(
-                f'<p><a href="{e(url, quote=True)}">False alarm: {e(tag)}</a></p>'
-                for tag, url in notice.feedback_links
-            )
+            + "".join(f"<p>{link}</p>" for link in _false_alarm_anchors(notice.feedback_links))
         )
     return (
         f"<html><body>{body}"
@@ -178,3 +173,13 @@ def _html(notice: Notice) -> str:
 def _link(title: str, link: str | None) -> str:
     e = html.escape
     return f'<a href="{e(link, quote=True)}">{e(title)}</a>' if link else e(title)
+
+
+def _false_alarm_anchors(links: tuple[tuple[str, str], ...]) -> list[str]:
+    e = html.escape
+    return [f'<a href="{e(url, quote=True)}">False alarm: {e(tag)}</a>' for tag, url in links]
+
+
+def _entry_false_alarms(links: tuple[tuple[str, str], ...]) -> str:
+    """A digest entry's links, on a line of their own under it (nothing when links are off)."""
+    return f"<br><small>{' · '.join(_false_alarm_anchors(links))}</small>" if links else ""

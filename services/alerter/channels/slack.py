@@ -66,6 +66,10 @@ def _header(text: str) -> dict[str, Any]:
     }
 
 
+def _false_alarms(links: tuple[tuple[str, str], ...]) -> str:
+    return " · ".join(f"<{escape(url)}|False alarm: {escape(tag)}>" for tag, url in links)
+
+
 def slack_message(alert: Alert) -> dict[str, Any]:
     context = f"{escape(alert.source)} · {alert.published_at:%Y-%m-%d %H:%M} UTC · {escape(alert.tag_line)}"
     if alert.reported_by:
@@ -76,14 +80,7 @@ def slack_message(alert: Alert) -> dict[str, Any]:
     if alert.evidence:
         blocks.append(_section("\n".join(f"> {escape(q)}" for q in alert.evidence)))
     if alert.feedback_links:
-        blocks.append(
-            _context(
-                " · ".join(
-                    f"<{escape(url)}|False alarm: {escape(tag)}>"
-                    for tag, url in alert.feedback_links
-                )
-            )
-        )
+        blocks.append(_context(_false_alarms(alert.feedback_links)))
     return {
         # The fallback text is what notifications show, and Slack parses it as mrkdwn.
         "text": _clip(escape(f"[{alert.tag_line}] {alert.title}"), 3000),
@@ -101,7 +98,13 @@ def slack_digest(digest: Digest) -> dict[str, Any]:
         if entry.reported_by:
             line += f" · {entry.reported_by}"
         prefix = "Update: " if entry.update else ""
-        blocks.append(_section(f"{prefix}{_headline(entry.title, entry.link)}\n{line}"))
+        text = f"{prefix}{_headline(entry.title, entry.link)}\n{line}"
+        if entry.feedback_links:
+            # In the entry's own section (a block each would pass Slack's 50 blocks); the
+            # story's text gives way so that clipping never cuts a link.
+            links = "\n" + _false_alarms(entry.feedback_links)
+            text = _clip(text, max(_SECTION_MAX - len(links), 200)) + links
+        blocks.append(_section(text))
     hidden = len(digest.entries) - _DIGEST_ENTRIES_MAX
     if hidden > 0:
         blocks.append(_context(f"and {hidden} more"))

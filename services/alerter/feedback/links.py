@@ -1,5 +1,6 @@
 """The alerter's side of feedback: each alert it sends is remembered (for the snapshot) and,
-when a secret is set, carries a signed one-click "False alarm" link per tag."""
+when a secret is set, carries a signed one-click "False alarm" link per tag; so does each
+story of a digest, its link naming the digest's delivery and the story's item."""
 
 import dataclasses
 import logging
@@ -14,6 +15,7 @@ from newswatch.alerter.feedback.snapshots import ItemSnapshots
 from newswatch.alerter.feedback.tokens import LinkClaim, sign
 from newswatch.alerter.jobs import DeliveryJob
 from newswatch.alerter.settings import AlerterSettings
+from newswatch.shared.contracts import ClassifiedItem, TagHit
 
 log = logging.getLogger("newswatch.alerter")
 
@@ -40,19 +42,19 @@ class LinkMaker:
             settings.feedback_link_days * 86400,
         )
 
-    def links(self, team: str, alert: Alert, now: float) -> tuple[tuple[str, str], ...]:
-        """(tag, URL) for each tag the alert reports."""
+    def links(
+        self, team: str, delivery_id: str, item: ClassifiedItem, hits: list[TagHit], now: float
+    ) -> tuple[tuple[str, str], ...]:
+        """(tag, URL) for each tag reported on the item in the delivery (an alert, or one
+        entry of a digest: the delivery and the item together say which)."""
         expires = int(now + self.ttl_seconds)
         return tuple(
             (
                 hit.tag,
                 f"{self.base_url}{LINK_PATH}?token="
-                + sign(
-                    LinkClaim(team, alert.delivery_id, alert.item.item.id, hit.tag, expires),
-                    self.secret,
-                ),
+                + sign(LinkClaim(team, delivery_id, item.item.id, hit.tag, expires), self.secret),
             )
-            for hit in alert.hits
+            for hit in hits
         )
 
 
@@ -73,14 +75,27 @@ class FeedbackNotices:
     async def notice(self, job: DeliveryJob) -> Notice:
         """The job's notice as the channel should render it."""
         notice = job.notice()
-        if not isinstance(notice, Alert):
-            return notice
+        items = [notice.item] if isinstance(notice, Alert) else [e.item for e in notice.entries]
         try:
-            await self._snapshots.remember(job.team, job.id, notice.item)
-        except RedisError as exc:  # feedback is worth less than the alert itself
-            log.warning("could not keep item %s for feedback: %s", notice.item.item.id, exc)
+            for item in items:
+                await self._snapshots.remember(job.team, job.id, item)
+        except RedisError as exc:  # feedback is worth less than the notice itself
+            log.warning("could not keep item(s) of %s for feedback: %s", job.id, exc)
         if self._links is None:
             return notice
+        now = time.time()
+        if isinstance(notice, Alert):
+            return dataclasses.replace(
+                notice,
+                feedback_links=self._links.links(job.team, job.id, notice.item, notice.hits, now),
+            )
         return dataclasses.replace(
-            notice, feedback_links=self._links.links(job.team, notice, time.time())
+            notice,
+            entries=[
+                dataclasses.replace(
+                    entry,
+                    feedback_links=self._links.links(job.team, job.id, entry.item, entry.hits, now),
+                )
+                for entry in notice.entries
+            ],
         )

@@ -49,11 +49,15 @@ class FeedbackService:
     async def snapshot(self, item_id: str) -> ItemSnapshot | None:
         return (await self.snapshots.recall(item_id))[0]
 
-    async def record(self, report: Report) -> tuple[Feedback, bool]:
-        """The stored feedback and whether it is new; FeedbackRefused when it cannot be."""
+    async def record(self, report: Report, *, signed: bool = False) -> tuple[Feedback, bool]:
+        """The stored feedback and whether it is new; FeedbackRefused when it cannot be.
+        ``signed``: a link's signature vouches that its item was in its delivery (a digest's
+        record names only its newest item; each of its links names the story's own item)."""
         check_tag(report.tag, self.tags)
-        delivery = await self._delivery(report)
+        delivery = await self._delivery(report, signed)
         item_id = delivery.item_id if delivery else report.item_id
+        if signed and report.item_id:
+            item_id = report.item_id
         if not item_id:
             raise FeedbackRefused(422, "give delivery_id or item_id", "missing_item", "item_id")
         stored, teams = await self.snapshots.recall(item_id)
@@ -87,7 +91,7 @@ class FeedbackService:
         )
         return await self.store.add(feedback)
 
-    async def _delivery(self, report: Report) -> Delivery | None:
+    async def _delivery(self, report: Report, signed: bool) -> Delivery | None:
         if not report.delivery_id:
             return None
         delivery = await self._ledger.get(report.delivery_id)
@@ -95,7 +99,7 @@ class FeedbackService:
             raise FeedbackRefused(
                 404, f"no delivery {report.delivery_id!r} in your team", "not_found"
             )
-        if report.item_id and report.item_id != delivery.item_id:
+        if report.item_id and report.item_id != delivery.item_id and not signed:
             raise FeedbackRefused(
                 422, "item_id is not the item of that delivery", "item_mismatch", "item_id"
             )
@@ -114,5 +118,6 @@ class FeedbackService:
                 item_id=claim.item_id,
                 delivery_id=claim.delivery_id if delivery else None,
                 comment=(comment or "")[:COMMENT_MAX] or None,
-            )
+            ),
+            signed=True,
         )
