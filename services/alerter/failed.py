@@ -9,6 +9,11 @@ end of their lanes. A replayed delivery that succeeds leaves this store.
 
 Keys (``{prefix}:alerter:...``): ``failed`` sorted set id -> when it failed (epoch
 seconds); ``failed_jobs`` hash id -> DeliveryJob JSON.
+
+Nothing is kept for ever: the alerter prunes deliveries that failed longer ago than
+``failed_retention`` (:meth:`FailedDeliveries.prune`), a batch at a time, each batch one
+Lua script, so an id leaves the sorted set and the hash together and neither the CLI nor
+the API ever sees half an entry.
 """
 
 import time
@@ -23,6 +28,38 @@ from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.queue import RetryQueue
 from newswatch.shared.contracts import Delivery, DeliveryStatus
 from newswatch.shared.contracts.base import utc_now
+
+PRUNE_BATCH = 500
+
+# KEYS: failed index, failed jobs. ARGV: failed at or before (epoch seconds), batch size.
+_PRUNE_OLD = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids > 0 then
+  redis.call('ZREM', KEYS[1], unpack(ids))
+  redis.call('HDEL', KEYS[2], unpack(ids))
+end
+return #ids
+"""
+# KEYS: failed index, failed jobs. ARGV: ids seen in the hash; those not in the index go.
+_DROP_UNINDEXED = """
+local dropped = 0
+for _, id in ipairs(ARGV) do
+  if not redis.call('ZSCORE', KEYS[1], id) then
+    dropped = dropped + redis.call('HDEL', KEYS[2], id)
+  end
+end
+return dropped
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    expired: int  # failed longer ago than the retention
+    unindexed: int  # jobs without an index entry: no one could list or replay them
+
+    @property
+    def total(self) -> int:
+        return self.expired + self.unindexed
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +86,37 @@ class FailedDeliveries:
         self.index_key = f"{prefix}:alerter:failed"
         self.jobs_key = f"{prefix}:alerter:failed_jobs"
         self._ledger = ledger
+        self._prune_old = redis.register_script(_PRUNE_OLD)
+        self._drop_unindexed = redis.register_script(_DROP_UNINDEXED)
+
+    async def prune(self, failed_before: float, batch: int = PRUNE_BATCH) -> Pruned:
+        """Remove the deliveries that failed at or before ``failed_before`` (epoch seconds),
+        ``batch`` per atomic step; then any job left without its index entry."""
+        keys = [self.index_key, self.jobs_key]
+        expired = 0
+        while True:
+            removed = int(await self._prune_old(keys=keys, args=[failed_before, batch]))
+            expired += removed
+            if removed < batch:  # new failures are scored "now": this loop always ends
+                return Pruned(expired, await self._prune_unindexed(batch))
+
+    async def _prune_unindexed(self, batch: int) -> int:
+        # Every writer keeps the two keys in step (one script each), so this finds nothing
+        # unless something wrote them another way; the sizes tell, without reading the jobs.
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hlen(self.jobs_key)
+            pipe.zcard(self.index_key)
+            jobs, indexed = await pipe.execute()
+        if jobs <= indexed:
+            return 0
+        dropped, cursor = 0, 0
+        while True:
+            cursor, found = await self._redis.hscan(self.jobs_key, cursor, count=batch)
+            if found:
+                keys = [self.index_key, self.jobs_key]
+                dropped += int(await self._drop_unindexed(keys=keys, args=list(found)))
+            if cursor == 0:
+                return dropped
 
     def forget(self, pipe: Pipeline, job_id: str) -> None:
         """A replayed delivery got through."""

@@ -42,6 +42,10 @@ ERRORS = Counter(
     "Loop errors and batches replayed (loop_errors, batch_retried, outcomes_unrecorded, ...).",
     ["kind"],
 )
+FAILED_PRUNED = Counter(
+    "newswatch_alerter_failed_deliveries_pruned_total",
+    "Finally failed deliveries removed from Redis unreplayed, past failed_retention.",
+)
 LATENCY = Histogram(
     "newswatch_alerter_delivery_latency_seconds",
     "From the item's classification (its record on Kafka) to its alert delivered.",
@@ -65,6 +69,7 @@ ROUTES = CounterRoutes(
         "stories_new": [(STORIES, {"kind": "new"}, None)],
         "reports_folded": [(STORIES, {"kind": "folded"}, None)],
         "dead_lettered.": [(DEAD_LETTERED, {}, "kind")],
+        "failed_pruned": [(FAILED_PRUNED, {}, None)],
         **{
             kind: [(ERRORS, {"kind": kind}, None)]
             for kind in (

@@ -1,12 +1,13 @@
 """The alerter: classified items in, one alert per story (and per tag new to it) out.
 
-Three loops share one process. The consumer groups each tagged item into a
+Four loops share one process. The consumer groups each tagged item into a
 story, matches it against the subscriptions and has the router carry out the
 delivery plan: delivery jobs (or digest entries) queued in Redis under per-subject
 markers; then it commits the offsets. A crash before the commit replays the batch
 and the markers keep it from telling anyone twice. The dispatcher claims queued
 jobs (first attempts and retries alike) and records each outcome as it comes; the
-digest loop sends digests and follow-ups when they fall due.
+digest loop sends digests and follow-ups when they fall due; the last, hourly, prunes
+failed deliveries kept past ``failed_retention``.
 
 A record the alerter cannot read is dead-lettered at once; a batch that keeps
 failing for any other reason than Redis or Kafka being unreachable is retried
@@ -41,6 +42,8 @@ from newswatch.shared.observability import Counters
 log = logging.getLogger("newswatch.alerter")
 
 Batch = dict[TopicPartition, list[ConsumerRecord]]
+# Failed deliveries are kept for days: pruning them hourly holds Redis near the retention.
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 class Alerter:
@@ -113,7 +116,10 @@ class Alerter:
         await self.refresh_subscriptions(force=True)
         await self.load_stories()
         await asyncio.gather(
-            self._consume(), self.dispatcher.run(), self._every(1.0, self.flush_digests)
+            self._consume(),
+            self.dispatcher.run(),
+            self._every(1.0, self.flush_digests),
+            self._every(PRUNE_EVERY_SECONDS, self.prune_failed),
         )
 
     async def _every(self, seconds: float, step: Callable[[], Awaitable[int]]) -> None:
@@ -243,6 +249,21 @@ class Alerter:
             self.dispatcher.wake()
             self.counters.inc("digests_sent", len(jobs))
         return len(due)
+
+    async def prune_failed(self) -> int:
+        """Drop failed deliveries kept longer than ``failed_retention``; 0: one pass is enough."""
+        retention = self._settings.failed_retention
+        pruned = await self.failed.prune(time.time() - retention.total_seconds())
+        if pruned.total:
+            self.counters.inc("failed_pruned", pruned.total)
+            stray = f" and {pruned.unindexed} without an index entry" if pruned.unindexed else ""
+            log.info(
+                "alerter: pruned %d failed delivery(ies) older than %g days%s",
+                pruned.expired,
+                retention.total_seconds() / 86400,
+                stray,
+            )
+        return 0
 
     async def _read(self, record: ConsumerRecord) -> ClassifiedItem | None:
         try:

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -39,6 +40,12 @@ class AlerterSettings(CommonSettings):
         default=True,
         description="Also publish finally failed deliveries on the dead-letter topic. Either way "
         "they are kept in Redis for `newswatch deliveries retry`.",
+    )
+    failed_retention: timedelta = Field(
+        default=timedelta(days=14),
+        gt=timedelta(0),
+        description="How long a finally failed delivery is kept for `newswatch deliveries "
+        "retry`; older ones are pruned (e.g. '14 days', 'P30D', '36:00:00').",
     )
     record_max_tries: int = Field(
         default=3,
