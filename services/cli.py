@@ -272,6 +272,8 @@ def _train(args: argparse.Namespace) -> int:
         calibration_hits=verdicts(rules_only, calibration),
         vetoed=training.veto_flags(rules_only, examples),
         calibration_vetoed=training.veto_flags(rules_only, calibration),
+        in_body=training.body_flags(rules_only, examples),
+        calibration_in_body=training.body_flags(rules_only, calibration),
     )
     folder = args.tags_dir or Path(str(resources.files("newswatch.classifier") / "tags"))
     out = args.out or folder / MODEL_FILE

@@ -1,7 +1,7 @@
 """Rules and model, one verdict per tag. Pure.
 
 Per tag the model either confirms a rule's hit (its probability at least the tag's
-``confirm`` threshold), overrules it (below), or tags alone when it is sure (at least
+``confirm`` threshold, ``body`` for a hit outside the headline), overrules it (below), or tags alone when it is sure (at least
 ``alone``); a tag the model was not trained for keeps the rules' verdict. Every tag
 keeps its evidence: the rules' spans, or for the model the sentence that drove it and
 the terms that weighed most.
@@ -47,7 +47,8 @@ def combine(
             if framed(hit, title, summary):
                 floor = thresholds.framed_floor
             elif title.strip():
-                floor = thresholds.confirm
+                in_title = any(e.field == "title" for e in hit.evidence)
+                floor = thresholds.confirm if in_title else thresholds.body_floor
             else:
                 # The model learnt and was calibrated on items with a headline, which carry
                 # much of its weight; on a bare text it may add tags but not overrule a rule.

@@ -46,7 +46,10 @@ class Thresholds:
     is framed as something not done (a threat, plan, call, proposal, opinion, evasion
     case, test or anniversary: ``framing.NOT_DONE``), where rules misfire most.
     ``alone_vetoed``: ``alone`` for an item holding one of the tag's vetoes (a labour
-    strike, a club's protest, a sanctions threat: ``TagDefinition.vetoed``).
+    strike, a club's protest, a sanctions threat: ``TagDefinition.vetoed``). ``body``:
+    ``confirm`` for a hit the rules found only in the summary, not the headline: there
+    the rules mostly misfire on background paragraphs (an earlier strike recalled, a
+    sanctions package explained), which the headline of a real report seldom does.
     """
 
     alone: float
@@ -54,10 +57,15 @@ class Thresholds:
     framed: float = -1.0  # -1: as ``confirm`` (models written before it existed)
     alone_framed: float = -1.0  # ``alone`` for an item whose title or lead is so framed
     alone_vetoed: float = -1.0  # -1: as ``alone`` (models written before it existed)
+    body: float = -1.0  # -1: as ``confirm`` (models written before it existed)
 
     @property
     def framed_floor(self) -> float:
         return self.confirm if self.framed < 0 else self.framed
+
+    @property
+    def body_floor(self) -> float:
+        return self.confirm if self.body < 0 else self.body
 
     @property
     def framed_alone(self) -> float:
@@ -72,6 +80,8 @@ class Thresholds:
         }
         if self.alone_vetoed >= 0:  # absent from older models, whose version must not change
             body["alone_vetoed"] = self.alone_vetoed
+        if self.body >= 0:  # likewise
+            body["body"] = self.body
         return body
 
 

@@ -52,16 +52,21 @@ def train(
     calibration_hits: Sequence[Mapping[str, bool]] = (),
     vetoed: Sequence[frozenset[str]] = (),
     calibration_vetoed: Sequence[frozenset[str]] = (),
+    in_body: Sequence[frozenset[str]] = (),
+    calibration_in_body: Sequence[frozenset[str]] = (),
 ) -> TrainingReport:
     """Fit one logistic model per tag that has enough positives. ``rule_hits[i]`` maps
     each tag the rules give ``examples[i]`` to whether its hit is framed as not done
     (``combine.framed``); likewise ``calibration_hits``. ``vetoed[i]``: the tags whose
-    vetoes ``examples[i]`` holds (``veto_flags``); without them no veto bar is set."""
+    vetoes ``examples[i]`` holds (``veto_flags``); without them no veto bar is set.
+    ``in_body[i]``: the tags the rules found outside the title only (``body_flags``);
+    without them no floor of its own is set for such hits."""
     # The order of the files must not matter: liblinear's result depends on the row order.
     order = sorted(range(len(examples)), key=lambda i: examples[i].id)
     examples = [examples[i] for i in order]
     rule_hits = [rule_hits[i] for i in order]
     vetoed = [vetoed[i] for i in order] if vetoed else []
+    in_body = [in_body[i] for i in order] if in_body else []
     found = [features(e.title, e.summary) for e in examples]
     counts: dict[str, int] = {}
     for item in found:
@@ -91,6 +96,7 @@ def train(
         framing = np.array([hits.get(tag, False) for hits in rule_hits], dtype=bool)
         lead = np.array([lead_framed(tag, e.title, e.summary) for e in examples], dtype=bool)
         veto = np.array([tag in v for v in vetoed], dtype=bool) if vetoed else None
+        body = np.array([tag in b for b in in_body], dtype=bool) if in_body else None
         if calibration:  # beside the training items, scored by the final model
             held_out = np.concatenate([held_out, final.predict_proba(held_out_x)[:, 1]])
             truth = np.concatenate([truth, [tag in e.tags for e in calibration]])
@@ -101,7 +107,9 @@ def train(
             )
             if veto is not None:
                 veto = np.concatenate([veto, [tag in v for v in calibration_vetoed]])
-        thresholds[tag], per_tag[tag] = calibrate(held_out, rules, framing, lead, truth, veto)
+            if body is not None:
+                body = np.concatenate([body, [tag in b for b in calibration_in_body]])
+        thresholds[tag], per_tag[tag] = calibrate(held_out, rules, framing, lead, truth, veto, body)
         weights[:, column] = final.coef_[0]
         intercepts[column] = final.intercept_[0]
 
@@ -207,6 +215,20 @@ def rule_verdicts(rules_only, examples: Sequence[Example]) -> list[dict[str, boo
     return verdicts
 
 
+def body_flags(rules_only, examples: Sequence[Example]) -> list[frozenset[str]]:
+    """The tags the rules give each example on evidence outside its title only."""
+    from newswatch.shared.text import clean_text
+
+    flags = []
+    for e in examples:
+        title, summary = clean_text(e.title), clean_text(e.summary)
+        hits = rules_only.classify(title, summary, e.lang).tags
+        flags.append(
+            frozenset(h.tag for h in hits if all(ev.field != "title" for ev in h.evidence))
+        )
+    return flags
+
+
 def veto_flags(rules_only, examples: Sequence[Example]) -> list[frozenset[str]]:
     """The tags whose vetoes each example's title or lead holds (``TagDefinition.vetoed``)."""
     from newswatch.shared.text import clean_text
@@ -227,14 +249,15 @@ def render(report: TrainingReport) -> str:
         f"{report.model.trained_on.get('features')} features; model {report.model.version}",
         "",
         f"thresholds calibrated on {report.calibrated_on}:",
-        f"{'tag':22} {'alone':>6} {'framed':>7} {'vetoed':>7} {'confirm':>8} {'framed':>7}   "
+        f"{'tag':22} {'alone':>6} {'framed':>7} {'vetoed':>7} {'confirm':>8} {'body':>6} "
+        f"{'framed':>7}   "
         f"{'P':>5} {'R':>5} {'F1':>5}",
     ]
     for tag, scores in report.per_tag.items():
         th = report.model.thresholds[tag]
         lines.append(
             f"{tag:22} {th.alone:6.3f} {th.framed_alone:7.3f} "
-            f"{max(th.alone, th.alone_vetoed):7.3f} {th.confirm:8.3f} "
+            f"{max(th.alone, th.alone_vetoed):7.3f} {th.confirm:8.3f} {th.body_floor:6.3f} "
             f"{th.framed_floor:7.3f}   "
             f"{scores['precision']:5.3f} "
             f"{scores['recall']:5.3f} {scores['f1']:5.3f}"

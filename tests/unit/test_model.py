@@ -296,3 +296,35 @@ def test_on_a_text_without_a_headline_the_model_adds_tags_but_overrules_no_rule(
 def summary_hit(tag: str, sentence: str) -> TagHit:
     span = Evidence(field="summary", start=0, end=len(sentence), text=sentence, rule=f"{tag}/r")
     return TagHit(tag=tag, confidence=0.7, evidence=[span])
+
+
+def test_a_rule_hit_outside_the_headline_needs_the_models_body_floor():
+    # p = sigmoid(1 - 2) = 0.27: above confirm (0.02), below the body floor (0.3).
+    model = one_feature_model("sanctions", "p:embar", 1.0, Thresholds(0.9, 0.02, body=0.3))
+    sentence = "The bloc's embargo of last year still bites."
+    in_title = rule_hit("sanctions")  # evidence in the title
+    assert combine(["sanctions"], [in_title], model, "Bloc adopts embargo", sentence)
+    in_body = summary_hit("sanctions", sentence)
+    assert combine(["sanctions"], [in_body], model, "Port traffic falls", sentence) == []
+    # Older artifacts have no body floor: there the hit needs only confirm.
+    older = one_feature_model("sanctions", "p:embar", 1.0, Thresholds(0.9, 0.02))
+    assert combine(["sanctions"], [in_body], older, "Port traffic falls", sentence)
+
+
+def test_the_body_floor_is_calibrated_only_where_it_pays():
+    from newswatch.classifier.calibration import calibrate
+
+    # Rule hits: three in the body at p 0.08 are wrong, two in the title at 0.08 right, and
+    # one in the body at 0.5 right. Confirm (at most 0.02) keeps all six; a body floor above
+    # 0.08 and at most 0.5 keeps exactly the right three.
+    p = np.array([0.08, 0.08, 0.08, 0.08, 0.08, 0.5])
+    truth = np.array([0, 0, 0, 1, 1, 1], dtype=bool)
+    rules = np.ones(6, dtype=bool)
+    body = np.array([1, 1, 1, 0, 0, 1], dtype=bool)
+    no = np.zeros(6, dtype=bool)
+    thresholds, scores = calibrate(p, rules, no, no, truth, None, body)
+    assert thresholds.confirm <= 0.08 < thresholds.body <= 0.5
+    assert (scores["precision"], scores["recall"]) == (1.0, 1.0)
+    # Where the body's hits are as right as the title's, no floor of their own is set.
+    unset, _ = calibrate(p, rules, no, no, np.ones(6, dtype=bool), None, body)
+    assert unset.body == -1.0
