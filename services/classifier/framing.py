@@ -31,7 +31,7 @@ def _automaton() -> ahocorasick.Automaton:
 # Frames that say the item reports no event done: the rules' hits in them need the model's
 # word too (a higher bar, calibrated per tag as ``Thresholds.framed``).
 NOT_DONE = frozenset(
-    {"threat", "plan", "call", "opinion", "evasion", "test", "background", "proposal"}
+    {"threat", "plan", "call", "opinion", "evasion", "test", "background", "proposal", "pending"}
 )
 
 
