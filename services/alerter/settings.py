@@ -104,7 +104,7 @@ class AlerterSettings(CommonSettings):
     smtp_timeout_seconds: float = 15.0
     feedback_secret: SecretStr | None = Field(
         default=None,
-        description="Signs the one-click 'False alarm' links in Slack and email alerts "
+        description="Signs the one-click 'False alarm' links in Slack and email alerts and digests "
         "(HMAC-SHA256); unset: alerts carry no such link. Give the alerter and the API the same.",
     )
     feedback_link_days: float = Field(
