@@ -8,8 +8,9 @@ LABELING.md says not to tag. Each feature is binary:
 - ``p:`` the first five letters of a longer word, a cheap stem for inflected languages
   (``санкц``, ``sanct``, ``ракет``, ``angri``);
 - ``b:`` two neighbouring words;
-- ``f:``/``g:`` a framing class (threat, plan, call, opinion, evasion, test, background;
-  ``framing.yaml``) cued in the title / the lead, shared by every language.
+- ``f:``/``g:`` a framing class (threat, plan, proposal, call, opinion, evasion, test,
+  background, pending; ``framing.yaml``) cued in the title / the lead, shared by every
+  language.
 
 Training (``features``) and inference (``TagModel``'s fast path over ``lowered_words``)
 must see the same features; ``tests/unit/test_model.py`` checks that they do.
