@@ -56,19 +56,19 @@ def test_the_shipped_classifier_has_its_model(classifier):
 
 
 def test_dev_keeps_its_floors(dev):
-    assert dev.macro_f1 >= 0.975
+    assert dev.macro_f1 >= 0.985
     assert dev.untagged_false_positive_rate <= 0.03
     for tag in TAGS:
-        assert dev.scores[tag].precision >= 0.95, tag
-        assert dev.scores[tag].recall >= 0.97, tag
+        assert dev.scores[tag].precision >= 0.97, tag
+        assert dev.scores[tag].recall >= 0.98, tag
 
 
 def test_the_frozen_test_keeps_its_floors(test_split):
-    assert test_split.macro_f1 >= 0.935
-    assert test_split.untagged_false_positive_rate <= 0.06
+    assert test_split.macro_f1 >= 0.945
+    assert test_split.untagged_false_positive_rate <= 0.035
     for tag in TAGS:
-        assert test_split.scores[tag].precision >= 0.94, tag
-        assert test_split.scores[tag].recall >= 0.90, tag
+        assert test_split.scores[tag].precision >= 0.95, tag
+        assert test_split.scores[tag].recall >= 0.91, tag
 
 
 @pytest.mark.parametrize("lang", SIX)
@@ -78,5 +78,5 @@ def test_each_of_the_six_languages_keeps_its_recall_on_the_frozen_test(test_spli
 
 def test_real_news_keeps_its_floors(classifier):
     real = report_on(classifier, shared_path("eval", "real_dev.jsonl"))
-    assert real.macro_f1 >= 0.92
+    assert real.macro_f1 >= 0.94
     assert real.untagged_false_positive_rate <= 0.03
