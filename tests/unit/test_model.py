@@ -103,6 +103,24 @@ def test_a_broken_model_file_is_named(tmp_path):
         load_model(tmp_path)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'["a list"]',
+        b'"a string"',
+        # "w:barrage" has two weights for the model's one tag.
+        b'{"tags": ["strike"], "intercepts": [0], "thresholds": {}, '
+        b'"vocabulary": {"w:barrage": [1.0, 2.0]}}',
+    ],
+)
+def test_a_model_file_of_the_wrong_shape_is_named(tmp_path, body):
+    import gzip
+
+    (tmp_path / "model.json.gz").write_bytes(gzip.compress(body))
+    with pytest.raises(ValueError, match=r"model\.json\.gz"):
+        load_model(tmp_path)
+
+
 def rule_hit(tag: str, confidence: float = 0.7) -> TagHit:
     span = Evidence(field="title", start=0, end=7, text="Barrage", rule=f"{tag}/r")
     return TagHit(tag=tag, confidence=confidence, evidence=[span])
