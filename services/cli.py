@@ -263,17 +263,18 @@ def _train(args: argparse.Namespace) -> int:
     examples = [e for p in paths for e in read_examples(p)]
     calibration = [e for p in args.calibrate or [] for e in read_examples(p)]
     rules_only = _load_classifier(args.tags_dir, with_model=False)
-    verdicts = training.rule_verdicts
+    hits, in_body = training.rule_outcomes(rules_only, examples)
+    calibration_hits, calibration_in_body = training.rule_outcomes(rules_only, calibration)
     report = training.train(
         examples,
         rules_only.tags,  # type: ignore[attr-defined]
-        verdicts(rules_only, examples),
+        hits,
         calibration=calibration,
-        calibration_hits=verdicts(rules_only, calibration),
+        calibration_hits=calibration_hits,
         vetoed=training.veto_flags(rules_only, examples),
         calibration_vetoed=training.veto_flags(rules_only, calibration),
-        in_body=training.body_flags(rules_only, examples),
-        calibration_in_body=training.body_flags(rules_only, calibration),
+        in_body=in_body,
+        calibration_in_body=calibration_in_body,
     )
     folder = args.tags_dir or Path(str(resources.files("newswatch.classifier") / "tags"))
     out = args.out or folder / MODEL_FILE

@@ -1,10 +1,10 @@
 """Rules and model, one verdict per tag. Pure.
 
 Per tag the model either confirms a rule's hit (its probability at least the tag's
-``confirm`` threshold, ``body`` for a hit outside the headline), overrules it (below), or tags alone when it is sure (at least
-``alone``); a tag the model was not trained for keeps the rules' verdict. Every tag
-keeps its evidence: the rules' spans, or for the model the sentence that drove it and
-the terms that weighed most.
+``confirm`` threshold, ``body`` for a hit outside the headline), overrules it (below), or
+tags alone when it is sure (at least ``alone``); a tag the model was not trained for keeps
+the rules' verdict. Every tag keeps its evidence: the rules' spans, or for the model the
+sentence that drove it and the terms that weighed most.
 """
 
 from collections.abc import Callable
@@ -44,11 +44,9 @@ def combine(
         p = probability[tag]
         thresholds = model.thresholds[tag]
         if hit is not None:
-            if framed(hit, title, summary):
-                floor = thresholds.framed_floor
-            elif title.strip():
-                in_title = any(e.field == "title" for e in hit.evidence)
-                floor = thresholds.confirm if in_title else thresholds.body_floor
+            is_framed = framed(hit, title, summary)
+            if is_framed or title.strip():
+                floor = thresholds.rule_floor(is_framed, in_headline(hit))
             else:
                 # The model learnt and was calibrated on items with a headline, which carry
                 # much of its weight; on a bare text it may add tags but not overrule a rule.
@@ -77,6 +75,11 @@ def combine(
             )
             combined.append(TagHit(tag=tag, confidence=round(p, 3), evidence=[evidence]))
     return combined
+
+
+def in_headline(hit: TagHit) -> bool:
+    """Did the rules find this hit in the title? (Else only in the summary: ``body``.)"""
+    return any(e.field == "title" for e in hit.evidence)
 
 
 def lead_framed(tag: str, title: str, summary: str) -> bool:

@@ -67,6 +67,13 @@ class Thresholds:
     def body_floor(self) -> float:
         return self.confirm if self.body < 0 else self.body
 
+    def rule_floor(self, framed: bool, in_headline: bool) -> float:
+        """What the model must give a rule's hit for it to stand: framed as not done, or
+        found in the headline, or only in the summary."""
+        if framed:
+            return self.framed_floor
+        return self.confirm if in_headline else self.body_floor
+
     @property
     def framed_alone(self) -> float:
         return max(self.alone, self.alone_framed)

@@ -59,7 +59,7 @@ def train(
     each tag the rules give ``examples[i]`` to whether its hit is framed as not done
     (``combine.framed``); likewise ``calibration_hits``. ``vetoed[i]``: the tags whose
     vetoes ``examples[i]`` holds (``veto_flags``); without them no veto bar is set.
-    ``in_body[i]``: the tags the rules found outside the title only (``body_flags``);
+    ``in_body[i]``: the tags the rules found outside the title only (``rule_outcomes``);
     without them no floor of its own is set for such hits."""
     # The order of the files must not matter: liblinear's result depends on the row order.
     order = sorted(range(len(examples)), key=lambda i: examples[i].id)
@@ -119,7 +119,12 @@ def train(
     info = {"examples": len(examples), "features": len(kept), "c": c}
     ungated = TagModel(modelled, vocabulary, weights[keep], intercepts, thresholds, info)
     gate = _gate(
-        ungated, weights[keep], kept, [*examples, *calibration], [*rule_hits, *calibration_hits]
+        ungated,
+        weights[keep],
+        kept,
+        [*examples, *calibration],
+        [*rule_hits, *calibration_hits],
+        [*in_body, *calibration_in_body] if in_body else [],
     )
     model = TagModel(modelled, vocabulary, weights[keep], intercepts, thresholds, info, gate)
     skipped = [t for t in tags if t not in modelled]
@@ -147,13 +152,15 @@ def _gate(
     names: list[str],
     examples: Sequence[Example],
     rule_hits: Sequence[Mapping[str, bool]],
+    in_body: Sequence[frozenset[str]],
 ) -> list[str]:
     """Literals one of which every item the model has a say on holds.
 
     The words and stems weighing at least ``GATE_WEIGHT`` for some tag; then every
     training item without any of them where the model would matter (it tags alone, or
-    overrules a rule's hit) adds its own heaviest literal, so that on the training data
-    the gate changes no verdict. A tight gate is speed: an item it rejects skips the model.
+    overrules a rule's hit: ``in_body`` says which floor that hit needs) adds its own
+    heaviest literal, so that on the training data the gate changes no verdict. A tight
+    gate is speed: an item it rejects skips the model.
     """
     if weights.size == 0:
         return []
@@ -163,7 +170,8 @@ def _gate(
     gate = {gate_literal(names[i]) for i in usable if weights[i].max() >= GATE_WEIGHT}
     weight_of = _usable_pairs([(weights[i].max(), gate_literal(names[i])) for i in usable])
     index = LiteralIndex(gate)
-    for e, hits in zip(examples, rule_hits, strict=True):
+    bodies = in_body or [frozenset()] * len(examples)
+    for e, hits, body in zip(examples, rule_hits, bodies, strict=True):
         text = lead_text(e.title, e.summary).lower()
         if index.any_in(text):
             continue
@@ -171,10 +179,7 @@ def _gate(
         th = model.thresholds
         if any(
             probability[t] >= th[t].alone * 0.8
-            or (
-                t in hits
-                and probability[t] < 1.25 * (th[t].framed_floor if hits[t] else th[t].confirm)
-            )
+            or (t in hits and probability[t] < 1.25 * th[t].rule_floor(hits[t], t not in body))
             for t in model.tags
         ):
             present = [lit for lit in weight_of if lit in text]
@@ -201,32 +206,23 @@ def _fold(item_id: str) -> int:
     return int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % FOLDS
 
 
-def rule_verdicts(rules_only, examples: Sequence[Example]) -> list[dict[str, bool]]:
-    """The tags the rules alone give each example (``rules_only``: a model-less Classifier),
-    each with whether its hit is framed as something not done (see ``combine.framed``)."""
-    from newswatch.classifier.combine import framed
+def rule_outcomes(
+    rules_only, examples: Sequence[Example]
+) -> tuple[list[dict[str, bool]], list[frozenset[str]]]:
+    """In one pass of the rules alone (``rules_only``: a model-less Classifier) over the
+    examples: each one's tags, each with whether its hit is framed as something not done
+    (``combine.framed``), as ``train`` takes them in ``rule_hits``; and the tags found on
+    evidence outside the title only (``in_body``)."""
+    from newswatch.classifier.combine import framed, in_headline
     from newswatch.shared.text import clean_text
 
-    verdicts = []
+    verdicts, in_body = [], []
     for e in examples:
         title, summary = clean_text(e.title), clean_text(e.summary)
         hits = rules_only.classify(title, summary, e.lang).tags
         verdicts.append({h.tag: framed(h, title, summary) for h in hits})
-    return verdicts
-
-
-def body_flags(rules_only, examples: Sequence[Example]) -> list[frozenset[str]]:
-    """The tags the rules give each example on evidence outside its title only."""
-    from newswatch.shared.text import clean_text
-
-    flags = []
-    for e in examples:
-        title, summary = clean_text(e.title), clean_text(e.summary)
-        hits = rules_only.classify(title, summary, e.lang).tags
-        flags.append(
-            frozenset(h.tag for h in hits if all(ev.field != "title" for ev in h.evidence))
-        )
-    return flags
+        in_body.append(frozenset(h.tag for h in hits if not in_headline(h)))
+    return verdicts, in_body
 
 
 def veto_flags(rules_only, examples: Sequence[Example]) -> list[frozenset[str]]:

@@ -77,8 +77,7 @@ class FeedbackNotices:
         notice = job.notice()
         items = [notice.item] if isinstance(notice, Alert) else [e.item for e in notice.entries]
         try:
-            for item in items:
-                await self._snapshots.remember(job.team, job.id, item)
+            await self._snapshots.remember(job.team, job.id, *items)
         except RedisError as exc:  # feedback is worth less than the notice itself
             log.warning("could not keep item(s) of %s for feedback: %s", job.id, exc)
         if self._links is None:

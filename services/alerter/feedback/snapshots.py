@@ -31,14 +31,14 @@ class ItemSnapshots:
         self._redis = redis
         self._prefix = f"{prefix}:feedback:item"
 
-    async def remember(self, team: str, delivery_id: str, item: ClassifiedItem) -> None:
-        key = f"{self._prefix}:{item.item.id}"
+    async def remember(self, team: str, delivery_id: str, *items: ClassifiedItem) -> None:
+        """Keep the items of one delivery (an alert's one, a digest's stories), in one trip."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                key,
-                mapping={"item": snapshot_of(item).model_dump_json(), f"team:{team}": delivery_id},
-            )
-            pipe.expire(key, SNAPSHOT_TTL_SECONDS)
+            for item in items:
+                key = f"{self._prefix}:{item.item.id}"
+                snapshot = snapshot_of(item).model_dump_json()
+                pipe.hset(key, mapping={"item": snapshot, f"team:{team}": delivery_id})
+                pipe.expire(key, SNAPSHOT_TTL_SECONDS)
             await pipe.execute()
 
     async def recall(self, item_id: str) -> tuple[ItemSnapshot | None, dict[str, str]]:
