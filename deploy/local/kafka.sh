@@ -48,7 +48,13 @@ start() {
     local cluster_id format_args=()
     # Split on spaces without glob expansion ([name=...] is a glob pattern to the shell).
     read -r -a format_args <<<"${KAFKA_FORMAT_ARGS:-}"
-    cluster_id=$(python3 -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())')
+    # A URL-safe base64 id may begin with '-', which the storage tool's argument parser reads as
+    # an option (1 start in 64 failed so); Kafka's own Uuid.randomUuid redraws such ids, so do we.
+    cluster_id=$(python3 -c '
+import base64, uuid
+while (cid := base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()).startswith("-"):
+    pass
+print(cid)')
     # shellcheck disable=SC2046
     java $(java_opts) -cp "$LIBS/*" kafka.tools.StorageTool format -t "$cluster_id" \
       -c "$RUN/server.properties" --ignore-formatted ${format_args[@]+"${format_args[@]}"} \
