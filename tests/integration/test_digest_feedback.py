@@ -1,5 +1,6 @@
 """A digest's "False alarm" links end to end: a real alerter sends a digest of two stories to
-Slack and email, and an officer follows the link of the story that is not the digest's newest."""
+Slack and email, and an officer follows the link of the story that is not the digest's newest,
+then reports on that story through the API, naming the digest's delivery."""
 
 import html
 import json
@@ -11,6 +12,7 @@ import pytest
 
 from newswatch.alerter.api import create_app
 from newswatch.alerter.feedback.store import FeedbackStore
+from newswatch.alerter.keys import ApiKeyStore
 from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.shared.contracts import ChannelTarget, ItemSnapshot, Subscription
 from newswatch.shared.kafka import ensure_topics
@@ -78,17 +80,31 @@ async def test_an_officer_reports_a_false_alarm_from_a_digest(env_settings, rece
     app = create_app(settings, redis=redis)
     parts = urlsplit(link)
     url = f"{parts.path}?{parts.query}"
+    _, key = await ApiKeyStore(redis, settings.redis_prefix).create("ops", "test")
+    ops = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://a") as c:
         page = await c.get(url)
         assert page.status_code == 200 and html.escape(older.item.title) in page.text
         assert (await c.post(url, data={"comment": "a drill"})).status_code == 201
         assert (await c.post(url)).status_code == 200, "a second click records nothing new"
+        # Through the API: the digest's delivery id with the older story's item.
+        missed = {"kind": "missed_tag", "tag": "sanctions", "delivery_id": digest.id}
+        answer = await c.post("/v1/feedback", json=missed | {"item_id": older.item.id}, headers=ops)
+        assert answer.status_code == 201, answer.text
+        stranger = await c.post("/v1/feedback", json=missed | {"item_id": "f" * 32}, headers=ops)
+        assert stranger.status_code == 422, "an item the digest did not carry"
+        assert stranger.json()["detail"][0]["type"] == "item_mismatch"
         await app.state.feedback.publisher.close()
-    (record,) = await FeedbackStore(redis, settings.redis_prefix).find("ops")
+    records = await FeedbackStore(redis, settings.redis_prefix).find("ops")
     await redis.aclose()
+    (record,) = [r for r in records if r.by == "link"]
     assert (record.kind, record.tag, record.item_id) == ("false_alarm", "strike", older.item.id)
-    assert record.delivery_id == digest.id and record.by == "link"
+    assert record.delivery_id == digest.id
+    assert record.story_id == older.item.id, "the older story's, not the digest's newest"
     assert record.comment == "a drill"
+    (missed_record,) = [r for r in records if r.by != "link"]
+    assert (missed_record.kind, missed_record.item_id) == ("missed_tag", older.item.id)
+    assert missed_record.story_id == older.item.id and missed_record.delivery_id == digest.id
     assert record.item == ItemSnapshot(
         title=older.item.title, summary=older.item.summary, language="en", tags=["strike"]
     )

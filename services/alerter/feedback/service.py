@@ -20,7 +20,7 @@ from newswatch.alerter.ledger import DeliveryLedger
 from newswatch.alerter.settings import AlerterSettings
 from newswatch.alerter.story_store import StoryStore
 from newswatch.alerter.subscriptions import known_tags
-from newswatch.shared.contracts import Delivery, Feedback, FeedbackKind, ItemSnapshot
+from newswatch.shared.contracts import Delivery, Feedback, FeedbackKind, ItemSnapshot, Story
 from newswatch.shared.contracts.feedback import COMMENT_MAX
 
 
@@ -51,24 +51,22 @@ class FeedbackService:
 
     async def record(self, report: Report, *, signed: bool = False) -> tuple[Feedback, bool]:
         """The stored feedback and whether it is new; FeedbackRefused when it cannot be.
-        ``signed``: a link's signature vouches that its item was in its delivery (a digest's
-        record names only its newest item; each of its links names the story's own item)."""
+        ``signed``: a link's signature vouches that its item was in its delivery."""
         check_tag(report.tag, self.tags)
-        delivery = await self._delivery(report, signed)
-        item_id = delivery.item_id if delivery else report.item_id
-        if signed and report.item_id:
-            item_id = report.item_id
+        delivery = await self._delivery(report)
+        item_id = report.item_id or (delivery.item_id if delivery else None)
         if not item_id:
             raise FeedbackRefused(422, "give delivery_id or item_id", "missing_item", "item_id")
+        if delivery and not signed and not await self._carried(delivery, item_id):
+            raise FeedbackRefused(
+                422, "item_id is not an item of that delivery", "item_mismatch", "item_id"
+            )
         stored, teams = await self.snapshots.recall(item_id)
         if delivery is None and report.team not in teams and teams:
             # Alerted to other teams only: as unknown to this one as a missing item.
             raise FeedbackRefused(404, f"no item {item_id!r} in your team's alerts", "not_found")
-        story_id = delivery.story_id if delivery else None
-        stories = await self._stories.get_many([story_id]) if story_id else {}
-        snapshot = best_snapshot(
-            stored, delivery, stories.get(story_id or ""), report.given, item_id
-        )
+        story = await self._story_of(delivery, item_id) if delivery else None
+        snapshot = best_snapshot(stored, delivery, story, report.given, item_id)
         if delivery is None and not teams and not snapshot.title:
             raise FeedbackRefused(
                 404,
@@ -83,7 +81,7 @@ class FeedbackService:
             kind=report.kind,
             tag=report.tag,
             item_id=item_id,
-            story_id=story_id,
+            story_id=story.id if story else _named_story(delivery, item_id),
             delivery_id=delivery.id if delivery else teams.get(report.team),
             comment=report.comment or None,
             by=report.by,
@@ -91,7 +89,7 @@ class FeedbackService:
         )
         return await self.store.add(feedback)
 
-    async def _delivery(self, report: Report, signed: bool) -> Delivery | None:
+    async def _delivery(self, report: Report) -> Delivery | None:
         if not report.delivery_id:
             return None
         delivery = await self._ledger.get(report.delivery_id)
@@ -99,11 +97,22 @@ class FeedbackService:
             raise FeedbackRefused(
                 404, f"no delivery {report.delivery_id!r} in your team", "not_found"
             )
-        if report.item_id and report.item_id != delivery.item_id and not signed:
-            raise FeedbackRefused(
-                422, "item_id is not the item of that delivery", "item_mismatch", "item_id"
-            )
         return delivery
+
+    async def _carried(self, delivery: Delivery, item_id: str) -> bool:
+        """Did the delivery carry the item? Its record names one item (a digest's newest);
+        the snapshots note every item each delivery carried."""
+        if item_id == delivery.item_id:
+            return True
+        return await self.snapshots.carried(item_id, delivery.id, delivery.team)
+
+    async def _story_of(self, delivery: Delivery, item_id: str) -> Story | None:
+        """Of the delivery's stories (a digest has several), the one the item belongs to."""
+        ids = list(dict.fromkeys([*delivery.story_ids, *filter(None, [delivery.story_id])]))
+        for story in (await self._stories.get_many(ids)).values():
+            if item_id == story.id or item_id in story.item_ids:
+                return story
+        return None
 
     async def record_link(self, claim: LinkClaim, comment: str | None) -> tuple[Feedback, bool]:
         # The signature vouches for team and item; a delivery record past its retention
@@ -121,3 +130,8 @@ class FeedbackService:
             ),
             signed=True,
         )
+
+
+def _named_story(delivery: Delivery | None, item_id: str) -> str | None:
+    """The story a delivery's record names, when it is the item's (its story no longer kept)."""
+    return delivery.story_id if delivery and delivery.item_id == item_id else None

@@ -6,7 +6,9 @@ teams (and a delivery each) that were told. Feedback then snapshots what the off
 and a team can report only on items it was alerted to.
 
 Keys (``{prefix}:feedback:item:{item_id}``): hash ``item`` -> ItemSnapshot JSON,
-``team:{team}`` -> a delivery id; expiring ``SNAPSHOT_TTL_SECONDS`` after the last alert.
+``team:{team}`` -> the team's latest delivery of it, ``in:{delivery_id}`` -> the team, one per
+delivery that carried it (a digest carries several items; its record names only the newest);
+expiring ``SNAPSHOT_TTL_SECONDS`` after the last alert.
 """
 
 from redis.asyncio import Redis
@@ -37,7 +39,14 @@ class ItemSnapshots:
             for item in items:
                 key = f"{self._prefix}:{item.item.id}"
                 snapshot = snapshot_of(item).model_dump_json()
-                pipe.hset(key, mapping={"item": snapshot, f"team:{team}": delivery_id})
+                pipe.hset(
+                    key,
+                    mapping={
+                        "item": snapshot,
+                        f"team:{team}": delivery_id,
+                        f"in:{delivery_id}": team,
+                    },
+                )
                 pipe.expire(key, SNAPSHOT_TTL_SECONDS)
             await pipe.execute()
 
@@ -47,3 +56,11 @@ class ItemSnapshots:
         snapshot = ItemSnapshot.model_validate_json(raw[b"item"]) if b"item" in raw else None
         teams = {k.decode()[5:]: v.decode() for k, v in raw.items() if k.startswith(b"team:")}
         return snapshot, teams
+
+    async def carried(self, item_id: str, delivery_id: str, team: str) -> bool:
+        """Whether that delivery (to that team) carried the item: any item of a digest, not
+        only the newest its record names. Items remembered before deliveries were noted one
+        by one answer by the team's latest delivery."""
+        key = f"{self._prefix}:{item_id}"
+        noted, latest = await self._redis.hmget(key, [f"in:{delivery_id}", f"team:{team}"])
+        return noted == team.encode() or latest == delivery_id.encode()
