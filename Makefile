@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# setup.py and the C kernel: an edit rebuilds the kernel with the next make target.
+$(STAMP): pyproject.toml setup.py $(wildcard services/classifier/_*.c services/classifier/_*.h)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "newswatch needs Python 3.11+ (found $$($(PYTHON) --version)); set PYTHON=" >&2; exit 1; }
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'

@@ -2,10 +2,13 @@
 
 import gzip
 import json
+import os
 import random
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +18,7 @@ import feedparser
 from newswatch.alerter.matching import SubscriptionIndex
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.evaluation import read_examples
+from newswatch.classifier.kernel import available
 from newswatch.demo.feed import Story, render_rss
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.normalise import normalise_feed
@@ -106,17 +110,44 @@ def bench_classifier() -> list[Row]:
     source, typical = typical_items()
     triggered = [(e.title, e.summary) for e in read_examples(DEV_SET) if e.tags]
     mean = sum(len(s) for _, s in typical) / max(1, len(typical))
-    rows = []
-    for label, items, which, target in (
-        (f"{source}, rules + model", typical, classifier, 10_000),
-        (f"{source}, rules only", typical, rules_only, None),
-        ("items that all carry a tag", triggered, classifier, None),
-    ):
-        for title, summary in items[:50]:
-            which.classify(title, summary)
-        rows.append(Row(f"classify {label}: items/s", _rate(which, items), "/s", target))
+    kernel = "C kernel" if available() else "no C kernel built: Python"
+    rows = [
+        Row(
+            f"classify {source}, rules + model ({kernel}): items/s",
+            _warm_rate(classifier, typical),
+            "/s",
+            10_000,
+        )
+    ]
+    with python_reference():
+        reference = Classifier.default()
+        rows.append(
+            Row("  the same, Python reference: items/s", _warm_rate(reference, typical), "/s")
+        )
+    rows.append(
+        Row(f"classify {source}, rules only: items/s", _warm_rate(rules_only, typical), "/s")
+    )
+    rows.append(
+        Row("classify items that all carry a tag: items/s", _warm_rate(classifier, triggered), "/s")
+    )
     rows.append(Row(f"  {len(typical)} {source}: mean summary length", mean, "ch"))
     return rows
+
+
+@contextmanager
+def python_reference() -> Iterator[None]:
+    """Inside, classifiers built and run use the Python reference, not the C kernel."""
+    os.environ["NEWSWATCH_CLASSIFIER_KERNEL"] = "python"
+    try:
+        yield
+    finally:
+        del os.environ["NEWSWATCH_CLASSIFIER_KERNEL"]
+
+
+def _warm_rate(classifier: Classifier, items: list[tuple[str, str]]) -> float:
+    for title, summary in items[:50]:
+        classifier.classify(title, summary)
+    return _rate(classifier, items)
 
 
 def bench_classify_command() -> list[Row]:

@@ -1,12 +1,16 @@
 """Framing cues: is the item reporting an event, or a threat, plan, call, opinion, case,
 test or anniversary? The cue lexicon is data (``framing.yaml``); this module only finds
-which classes occur, in one Aho-Corasick pass per field. Pure."""
+which classes occur, in one Aho-Corasick pass per field (the C kernel's where built,
+pyahocorasick's else). Pure."""
 
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import ahocorasick
 import yaml
+
+from newswatch.classifier import kernel
 
 
 @cache
@@ -17,15 +21,24 @@ def _lexicon() -> dict:
 
 
 @cache
-def _automaton() -> ahocorasick.Automaton:
+def _cues() -> dict[str, str]:
+    """Cue -> its class (a cue listed twice keeps the last class, by class name)."""
     lexicon = {k: v for k, v in _lexicon().items() if k != "only_for"}
+    return {str(cue).lower(): str(frame) for frame, cues in sorted(lexicon.items()) for cue in cues}
+
+
+@cache
+def _automaton() -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
-    for frame, cues in sorted(lexicon.items()):
-        for cue in cues:
-            cue = str(cue).lower()
-            automaton.add_word(cue, (str(frame), len(cue)))
+    for cue, frame in _cues().items():
+        automaton.add_word(cue, (frame, len(cue)))
     automaton.make_automaton()
     return automaton
+
+
+@cache
+def _native() -> Any:
+    return kernel.native_automaton(_cues())
 
 
 # Frames that say the item reports no event done: the rules' hits in them need the model's
@@ -45,6 +58,14 @@ def not_done(tag: str) -> frozenset[str]:
 def frames(lowered: str) -> set[str]:
     """The framing classes whose cues start a word of a lower-cased text ("test" is cued
     by "tested", never by "protest")."""
+    if kernel.available():  # asked each time: NEWSWATCH_CLASSIFIER_KERNEL=python switches
+        cues = _cues()
+        return {cues[cue] for cue in _native().word_starts(lowered)}
+    return reference_frames(lowered)
+
+
+def reference_frames(lowered: str) -> set[str]:
+    """``frames`` by pyahocorasick: what the C kernel must agree with."""
     found = set()
     for end, (frame, length) in _automaton().iter(lowered):
         start = end - length + 1

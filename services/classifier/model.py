@@ -16,6 +16,7 @@ with one weight per tag, the intercepts, each tag's thresholds and a version der
 from its content, so the classifier's version changes with the model.
 """
 
+import copy
 import gzip
 import hashlib
 import itertools
@@ -29,6 +30,7 @@ import numpy as np
 
 from newswatch.classifier.features import LEAD_CHARS, features, lowered_words, words
 from newswatch.classifier.framing import frames
+from newswatch.classifier.kernel import native_logits
 from newswatch.classifier.prefilter import LiteralIndex
 from newswatch.classifier.text import Lowered
 from newswatch.shared.errors import ConfigError
@@ -124,6 +126,8 @@ class TagModel:
         self.thresholds = thresholds
         self.trained_on = trained_on or {}
         self._by_kind = _split_by_kind(vocabulary)
+        # The C kernel's scoring of an item, or None where it is not built: Python's then.
+        self._native = native_logits(self._by_kind, self._weights, self._intercepts)
         self.gate = tuple(sorted(set(gate)))
         self._gate = LiteralIndex(self.gate) if self.gate else None
         self.version = version or _fingerprint(self.to_json())
@@ -138,10 +142,25 @@ class TagModel:
         lead = lowered.head(LEAD_CHARS)
         if self._gate is not None and not self._gate.any_in(f"{lowered.title}\n{lead}"):
             return None
-        return self._probabilities(self._rows_of(lowered.title, lead))
+        return self._scores(lowered.title, lead)
 
     def probabilities(self, title: str, summary: str) -> dict[str, float]:
-        return self._probabilities(self._rows(title, summary))
+        return self._scores(title.lower(), summary[:LEAD_CHARS].lower())
+
+    def reference(self) -> "TagModel":
+        """This model scoring in Python only (what the C kernel must agree with)."""
+        twin = copy.copy(self)
+        twin._native = None
+        return twin
+
+    def _scores(self, title: str, lead: str) -> dict[str, float]:
+        """The probabilities for a lower-cased title and lead."""
+        if self._native is None:
+            return self._probabilities(self._rows_of(title, lead))
+        _, _, _, _, title_frames, lead_frames = self._by_kind
+        rows = [*map(title_frames.get, frames(title)), *map(lead_frames.get, frames(lead))]
+        logits = self._native(title, lead, [r for r in rows if r is not None])
+        return {tag: _sigmoid(z) for tag, z in zip(self.tags, logits, strict=True)}
 
     def _probabilities(self, rows: list[int]) -> dict[str, float]:
         logits = self._intercepts
@@ -149,9 +168,6 @@ class TagModel:
             rows_array = np.fromiter(rows, dtype=np.intp, count=len(rows))
             logits = logits + self._weights.take(rows_array, axis=0).sum(axis=0)
         return {tag: _sigmoid(z) for tag, z in zip(self.tags, logits.tolist(), strict=True)}
-
-    def _rows(self, title: str, summary: str) -> list[int]:
-        return self._rows_of(title.lower(), summary[:LEAD_CHARS].lower())
 
     def _rows_of(self, title: str, lead: str) -> list[int]:
         """The vocabulary rows of ``features`` for a lower-cased title and lead, without

@@ -13,7 +13,7 @@ import pytest
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.combine import combine
 from newswatch.classifier.evaluation import Example
-from newswatch.classifier.features import features
+from newswatch.classifier.features import LEAD_CHARS, features
 from newswatch.classifier.model import TagModel, Thresholds, load_model
 from newswatch.classifier.rules import load_tag_dir
 from newswatch.classifier.training import train
@@ -235,7 +235,12 @@ def test_the_fast_path_finds_exactly_the_features_training_saw():
         ("Minister threatens air strike", "The army plans to respond."),
     ]:
         expected = sorted(vocabulary[f] for f in features(title, summary) if f in vocabulary)
-        assert sorted(model._rows(title, summary)) == expected
+        rows = model._rows_of(title.lower(), summary[:LEAD_CHARS].lower())
+        assert sorted(rows) == expected
+        # And the probability, by whichever path runs here, sums exactly those weights.
+        assert model.probabilities(title, summary)["strike"] == pytest.approx(
+            1 / (1 + math.exp(-len(expected)))
+        )
 
 
 def test_training_with_no_tag_to_model_leaves_every_tag_to_the_rules():

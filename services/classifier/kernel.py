@@ -1,0 +1,80 @@
+"""Which code runs the classifier's hot paths: the C kernel, or its Python reference.
+
+Two parts, each a drop-in for Python code that stays the reference:
+
+- ``Features`` (``_kernel.c``) cuts the words of an item's title and lead, looks up its
+  words, stems and pairs in the model's vocabulary and sums their weights
+  (``TagModel._rows_of`` and ``_probabilities`` in Python);
+- ``Automaton`` (``_literals.c``) finds every occurrence of many literals in one pass: the
+  rules' literal index, the model's gate and the framing cues (pyahocorasick in Python).
+
+``tests/unit/test_kernel.py`` checks that both give what the reference gives on every
+labelled and real feed item. Where the kernel was not built (no C compiler when installing)
+the reference runs; ``make bench`` measures both. ``NEWSWATCH_CLASSIFIER_KERNEL=python``
+chooses the reference anyway.
+"""
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger("newswatch.classifier")
+
+try:
+    from newswatch.classifier import _kernel
+except ImportError:  # not built: the Python reference runs
+    _kernel = None  # type: ignore[assignment]
+
+API_VERSION = 3  # what this module expects of _kernel.c; a stale build is not used
+
+Logits = Callable[[str, str, Sequence[int]], tuple[float, ...]]
+
+
+def available() -> bool:
+    """Is a kernel of the expected version built here, and not turned off?"""
+    if os.environ.get("NEWSWATCH_CLASSIFIER_KERNEL", "").lower() == "python":
+        return False
+    return _kernel is not None and getattr(_kernel, "API_VERSION", None) == API_VERSION
+
+
+def native_automaton(literals: Iterable[str]) -> Any:
+    """An ``Automaton`` of these literals (``any_in``, ``present``, ``occurrences``,
+    ``word_starts`` of a lower-cased text), or None: use pyahocorasick."""
+    return _kernel.Automaton(sorted(literals)) if available() else None
+
+
+def native_logits(
+    by_kind: tuple[dict, ...], weights: np.ndarray, intercepts: np.ndarray
+) -> Logits | None:
+    """``logits(title, lead, frame_rows)`` in C for this vocabulary, or None: use Python.
+
+    ``by_kind``: the model's look-ups (words, stems, pairs, title words, ...) as
+    ``model._split_by_kind`` makes them; ``title`` and ``lead`` are lower-cased.
+    """
+    if not available():
+        return None
+    words, stems, pairs, title_words = by_kind[:4]
+    try:
+        features = _kernel.Features(
+            words,
+            title_words,
+            stems,
+            pairs,
+            np.ascontiguousarray(weights, dtype=np.float64),
+            np.ascontiguousarray(intercepts, dtype=np.float64),
+        )
+    except ValueError as exc:  # two features sharing a 64-bit hash: astronomically rare
+        log.warning("the model's C kernel refused this vocabulary (%s); scoring in Python", exc)
+        return None
+    return features.logits
+
+
+if (
+    _kernel is not None
+    and not available()
+    and os.environ.get("NEWSWATCH_CLASSIFIER_KERNEL") != "python"
+):
+    log.warning("the classifier's C kernel is stale (rebuild it: make install); running Python")
