@@ -60,15 +60,17 @@ def test_dev_keeps_its_floors(dev):
     assert dev.untagged_false_positive_rate <= 0.03
     for tag in TAGS:
         assert dev.scores[tag].precision >= 0.97, tag
-        assert dev.scores[tag].recall >= 0.98, tag
+        assert dev.scores[tag].recall >= 0.97, tag
 
 
 def test_the_frozen_test_keeps_its_floors(test_split):
-    assert test_split.macro_f1 >= 0.945
-    assert test_split.untagged_false_positive_rate <= 0.035
+    assert test_split.macro_f1 >= 0.95
+    assert test_split.untagged_false_positive_rate <= 0.03
     for tag in TAGS:
-        assert test_split.scores[tag].precision >= 0.95, tag
-        assert test_split.scores[tag].recall >= 0.91, tag
+        assert test_split.scores[tag].precision >= 0.96, tag
+        # The issue's own bar: one strike fewer than the last model found, for 0.5 % fewer
+        # false alarms (docs/classifier.md).
+        assert test_split.scores[tag].recall >= 0.90, tag
 
 
 @pytest.mark.parametrize("lang", SIX)
