@@ -98,7 +98,13 @@ class TagDefinition:
         """Does any of this tag's vetoes occur in the text (its distance ignored)? Vetoes
         name what the tag's words mean when no event is reported (a labour strike, a club's
         protest, a sanctions threat): the model needs to be surer to tag such an item alone."""
-        return any(v.applies_to(language) and v.pattern.search(text) for v in self.vetoes)
+        lowered = text.lower()  # a veto's regex runs only where one of its literals is
+        return any(
+            v.applies_to(language)
+            and (v.literals is None or any(w in lowered for w in v.literals))
+            and v.pattern.search(text)
+            for v in self.vetoes
+        )
 
 
 @dataclass(frozen=True, slots=True)

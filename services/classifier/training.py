@@ -12,7 +12,9 @@ scored beside the rules' verdict on it; ``calibration.py`` picks each tag's thre
 """
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -83,41 +85,50 @@ def train(
     intercepts = np.zeros(len(modelled))
     thresholds: dict[str, Thresholds] = {}
     per_tag: dict[str, dict[str, float]] = {}
-    for column, tag in enumerate(modelled):
-        y = np.array([tag in e.tags for e in examples], dtype=int)
-        final = _fit(x, y, c)
-        held_out = np.zeros(len(examples))
-        for fold in range(FOLDS):
-            train_rows = folds != fold
-            fitted = _fit(x[train_rows], y[train_rows], c)
-            held_out[~train_rows] = fitted.predict_proba(x[~train_rows])[:, 1]
-        truth = y.astype(bool)
-        rules = np.array([tag in hits for hits in rule_hits], dtype=bool)
-        framing = np.array([hits.get(tag, False) for hits in rule_hits], dtype=bool)
-        lead = np.array([lead_framed(tag, e.title, e.summary) for e in examples], dtype=bool)
-        veto = np.array([tag in v for v in vetoed], dtype=bool) if vetoed else None
-        body = np.array([tag in b for b in in_body], dtype=bool) if in_body else None
-        if calibration:  # beside the training items, scored by the final model
-            held_out = np.concatenate([held_out, final.predict_proba(held_out_x)[:, 1]])
-            truth = np.concatenate([truth, [tag in e.tags for e in calibration]])
-            rules = np.concatenate([rules, [tag in hits for hits in calibration_hits]])
-            framing = np.concatenate([framing, [h.get(tag, False) for h in calibration_hits]])
-            lead = np.concatenate(
-                [lead, [lead_framed(tag, e.title, e.summary) for e in calibration]]
+    # liblinear lets go of the GIL while it fits: a tag's six fits (the final one and one per
+    # fold) share the cores. Each fit sees the same rows as alone, so the result is the same.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for column, tag in enumerate(modelled):
+            y = np.array([tag in e.tags for e in examples], dtype=int)
+            final_fit = pool.submit(_fit, x, y, c)
+            fold_fits = [pool.submit(_fit, x[folds != k], y[folds != k], c) for k in range(FOLDS)]
+            final = final_fit.result()
+            held_out = np.zeros(len(examples))
+            for fold, fitted in enumerate(fold_fits):
+                rows = folds == fold
+                held_out[rows] = fitted.result().predict_proba(x[rows])[:, 1]
+            truth = y.astype(bool)
+            rules = np.array([tag in hits for hits in rule_hits], dtype=bool)
+            framing = np.array([hits.get(tag, False) for hits in rule_hits], dtype=bool)
+            lead = np.array([lead_framed(tag, e.title, e.summary) for e in examples], dtype=bool)
+            veto = np.array([tag in v for v in vetoed], dtype=bool) if vetoed else None
+            body = np.array([tag in b for b in in_body], dtype=bool) if in_body else None
+            if calibration:  # beside the training items, scored by the final model
+                held_out = np.concatenate([held_out, final.predict_proba(held_out_x)[:, 1]])
+                truth = np.concatenate([truth, [tag in e.tags for e in calibration]])
+                rules = np.concatenate([rules, [tag in hits for hits in calibration_hits]])
+                framing = np.concatenate([framing, [h.get(tag, False) for h in calibration_hits]])
+                lead = np.concatenate(
+                    [lead, [lead_framed(tag, e.title, e.summary) for e in calibration]]
+                )
+                if veto is not None:
+                    veto = np.concatenate([veto, [tag in v for v in calibration_vetoed]])
+                if body is not None:
+                    body = np.concatenate([body, [tag in b for b in calibration_in_body]])
+            thresholds[tag], per_tag[tag] = calibrate(
+                held_out, rules, framing, lead, truth, veto, body
             )
-            if veto is not None:
-                veto = np.concatenate([veto, [tag in v for v in calibration_vetoed]])
-            if body is not None:
-                body = np.concatenate([body, [tag in b for b in calibration_in_body]])
-        thresholds[tag], per_tag[tag] = calibrate(held_out, rules, framing, lead, truth, veto, body)
-        weights[:, column] = final.coef_[0]
-        intercepts[column] = final.intercept_[0]
+            weights[:, column] = final.coef_[0]
+            intercepts[column] = final.intercept_[0]
 
     keep = np.abs(weights).max(axis=1) >= 1e-4 if modelled else np.zeros(len(names), dtype=bool)
     kept = [n for n, k in zip(names, keep, strict=True) if k]
     vocabulary = {n: i for i, n in enumerate(kept)}
     info = {"examples": len(examples), "features": len(kept), "c": c}
-    ungated = TagModel(modelled, vocabulary, weights[keep], intercepts, thresholds, info)
+    # Only asked for probabilities while the gate is chosen: no version of its own to compute.
+    ungated = TagModel(
+        modelled, vocabulary, weights[keep], intercepts, thresholds, info, version="ungated"
+    )
     gate = _gate(
         ungated,
         weights[keep],
