@@ -237,6 +237,10 @@ static PyObject *
 Features_logits(Features *self, PyObject *args)
 {
     PyObject *title, *lead, *extra;
+    if (self->slots == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Features was not initialised");
+        return NULL;
+    }
     if (!PyArg_ParseTuple(args, "UUO:logits", &title, &lead, &extra))
         return NULL;
     PyObject *extra_fast = PySequence_Fast(extra, "rows must be a sequence of ints");

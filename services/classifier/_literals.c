@@ -273,8 +273,12 @@ add_start(void *context, int32_t literal, Py_ssize_t start)
 }
 
 static int
-check_str(PyObject *text)
+check_str(const Automaton *self, PyObject *text)
 {
+    if (self->literals == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Automaton was not initialised");
+        return -1;
+    }
     if (PyUnicode_Check(text))
         return 0;
     PyErr_SetString(PyExc_TypeError, "the text must be a str");
@@ -284,7 +288,7 @@ check_str(PyObject *text)
 static PyObject *
 Automaton_any_in(Automaton *self, PyObject *text)
 {
-    if (check_str(text) < 0)
+    if (check_str(self, text) < 0)
         return NULL;
     return PyBool_FromLong(search(self, text, stop_at_first, NULL) == 1);
 }
@@ -294,7 +298,7 @@ Automaton_any_in(Automaton *self, PyObject *text)
 static PyObject *
 collect(Automaton *self, PyObject *text, PyObject *into, Found found, int word_starts)
 {
-    if (into == NULL || check_str(text) < 0) {
+    if (into == NULL || check_str(self, text) < 0) {
         Py_XDECREF(into);
         return NULL;
     }
