@@ -2,13 +2,10 @@
 
 import gzip
 import json
-import os
 import random
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +15,7 @@ import feedparser
 from newswatch.alerter.matching import SubscriptionIndex
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.evaluation import read_examples
-from newswatch.classifier.kernel import available
+from newswatch.classifier.kernel import available, python_reference
 from newswatch.demo.feed import Story, render_rss
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.normalise import normalise_feed
@@ -132,16 +129,6 @@ def bench_classifier() -> list[Row]:
     )
     rows.append(Row(f"  {len(typical)} {source}: mean summary length", mean, "ch"))
     return rows
-
-
-@contextmanager
-def python_reference() -> Iterator[None]:
-    """Inside, classifiers built and run use the Python reference, not the C kernel."""
-    os.environ["NEWSWATCH_CLASSIFIER_KERNEL"] = "python"
-    try:
-        yield
-    finally:
-        del os.environ["NEWSWATCH_CLASSIFIER_KERNEL"]
 
 
 def _warm_rate(classifier: Classifier, items: list[tuple[str, str]]) -> float:

@@ -58,7 +58,7 @@ def not_done(tag: str) -> frozenset[str]:
 def frames(lowered: str) -> set[str]:
     """The framing classes whose cues start a word of a lower-cased text ("test" is cued
     by "tested", never by "protest")."""
-    if kernel.available():  # asked each time: NEWSWATCH_CLASSIFIER_KERNEL=python switches
+    if kernel.available():  # asked each time: kernel.python_reference() switches it
         cues = _cues()
         return {cues[cue] for cue in _native().word_starts(lowered)}
     return reference_frames(lowered)

@@ -10,13 +10,14 @@ Two parts, each a drop-in for Python code that stays the reference:
 
 ``tests/unit/test_kernel.py`` checks that both give what the reference gives on every
 labelled and real feed item. Where the kernel was not built (no C compiler when installing)
-the reference runs; ``make bench`` measures both. ``NEWSWATCH_CLASSIFIER_KERNEL=python``
-chooses the reference anyway.
+the reference runs; ``make bench`` measures both. ``NEWSWATCH_CLASSIFIER_KERNEL=python`` at
+start, or ``python_reference()`` around the making of a classifier, chooses the reference.
 """
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -33,11 +34,26 @@ API_VERSION = 3  # what this module expects of _kernel.c; a stale build is not u
 Logits = Callable[[str, str, Sequence[int]], tuple[float, ...]]
 
 
+_BUILT = _kernel is not None and getattr(_kernel, "API_VERSION", None) == API_VERSION
+_wanted = os.environ.get("NEWSWATCH_CLASSIFIER_KERNEL", "").lower() != "python"
+
+
 def available() -> bool:
-    """Is a kernel of the expected version built here, and not turned off?"""
-    if os.environ.get("NEWSWATCH_CLASSIFIER_KERNEL", "").lower() == "python":
-        return False
-    return _kernel is not None and getattr(_kernel, "API_VERSION", None) == API_VERSION
+    """Is a kernel of the expected version built here, and not turned off? (Asked per item
+    by the framing: a module flag, not the environment, which costs microseconds a look.)"""
+    return _BUILT and _wanted
+
+
+@contextmanager
+def python_reference() -> Iterator[None]:
+    """Inside, what is made and run uses the Python reference (tests and ``make bench``
+    compare the two)."""
+    global _wanted
+    saved, _wanted = _wanted, False
+    try:
+        yield
+    finally:
+        _wanted = saved
 
 
 def native_automaton(literals: Iterable[str]) -> Any:
@@ -72,9 +88,5 @@ def native_logits(
     return features.logits
 
 
-if (
-    _kernel is not None
-    and not available()
-    and os.environ.get("NEWSWATCH_CLASSIFIER_KERNEL") != "python"
-):
+if _kernel is not None and not _BUILT:
     log.warning("the classifier's C kernel is stale (rebuild it: make install); running Python")

@@ -182,14 +182,14 @@ def test_framing_finds_what_the_reference_finds(texts: list[str]) -> None:
 
 
 def test_every_item_is_classified_as_the_reference_classifies_it(
-    items: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+    items: list[tuple[str, str]],
 ) -> None:
     fast = Classifier.default()
     got = [fast.classify(title, summary) for title, summary in items]
-    monkeypatch.setenv("NEWSWATCH_CLASSIFIER_KERNEL", "python")
-    slow = Classifier.default()
-    assert slow.model is not None and slow.model._native is None
-    want = [slow.classify(title, summary) for title, summary in items]
+    with kernel.python_reference():
+        slow = Classifier.default()
+        assert slow.model is not None and slow.model._native is None
+        want = [slow.classify(title, summary) for title, summary in items]
     differ = [
         title
         for (title, _), a, b in zip(items, got, want, strict=True)
