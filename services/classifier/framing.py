@@ -1,16 +1,14 @@
 """Framing cues: is the item reporting an event, or a threat, plan, call, opinion, case,
 test or anniversary? The cue lexicon is data (``framing.yaml``); this module only finds
-which classes occur, in one Aho-Corasick pass per field (the C kernel's where built,
-pyahocorasick's else). Pure."""
+which classes occur, in one Aho-Corasick pass per field (``LiteralIndex``). Pure."""
 
 from functools import cache
 from importlib import resources
-from typing import Any
 
-import ahocorasick
 import yaml
 
 from newswatch.classifier import kernel
+from newswatch.classifier.prefilter import LiteralIndex
 
 
 @cache
@@ -28,17 +26,8 @@ def _cues() -> dict[str, str]:
 
 
 @cache
-def _automaton() -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for cue, frame in _cues().items():
-        automaton.add_word(cue, (frame, len(cue)))
-    automaton.make_automaton()
-    return automaton
-
-
-@cache
-def _native() -> Any:
-    return kernel.native_automaton(_cues())
+def _index(native: bool) -> LiteralIndex:
+    return LiteralIndex(_cues(), native)
 
 
 # Frames that say the item reports no event done: the rules' hits in them need the model's
@@ -55,20 +44,10 @@ def not_done(tag: str) -> frozenset[str]:
     return frozenset(f for f in NOT_DONE if f not in only_for or tag in only_for[f])
 
 
-def frames(lowered: str) -> set[str]:
+def frames(lowered: str, native: bool | None = None) -> set[str]:
     """The framing classes whose cues start a word of a lower-cased text ("test" is cued
-    by "tested", never by "protest")."""
-    if kernel.available():  # asked each time: kernel.python_reference() switches it
-        cues = _cues()
-        return {cues[cue] for cue in _native().word_starts(lowered)}
-    return reference_frames(lowered)
-
-
-def reference_frames(lowered: str) -> set[str]:
-    """``frames`` by pyahocorasick: what the C kernel must agree with."""
-    found = set()
-    for end, (frame, length) in _automaton().iter(lowered):
-        start = end - length + 1
-        if start == 0 or not lowered[start - 1].isalnum():
-            found.add(frame)
-    return found
+    by "tested", never by "protest"). ``native``: by the C kernel (the default where it is
+    built; ``kernel.python_reference()`` switches, so it is asked each time) or not."""
+    cues = _cues()
+    native = kernel.available() if native is None else native
+    return {cues[cue] for cue in _index(native).word_starts(lowered)}

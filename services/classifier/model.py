@@ -157,9 +157,9 @@ class TagModel:
         """The probabilities for a lower-cased title and lead."""
         if self._native is None:
             return self._probabilities(self._rows_of(title, lead))
-        _, _, _, _, title_frames, lead_frames = self._by_kind
-        rows = [*map(title_frames.get, frames(title)), *map(lead_frames.get, frames(lead))]
-        logits = self._native(title, lead, [r for r in rows if r is not None])
+        logits = self._native(
+            title, lead, [r for r in self._frame_rows(title, lead) if r is not None]
+        )
         return {tag: _sigmoid(z) for tag, z in zip(self.tags, logits, strict=True)}
 
     def _probabilities(self, rows: list[int]) -> dict[str, float]:
@@ -174,20 +174,25 @@ class TagModel:
         building its strings: the hot path of the model. Each kind of feature is the
         intersection of the vocabulary's keys with the item's (a set operation in C), then a
         look-up per feature found."""
-        words, stems, pairs, title_words, title_frames, lead_frames = self._by_kind
+        words, stems, pairs, title_words, _, _ = self._by_kind
         title_list = lowered_words(title)
         lead_list = lowered_words(lead)
         unique = {*title_list, *lead_list}
         found = {*map(words.get, words.keys() & unique)}
         found.update(map(title_words.get, title_words.keys() & title_list))
         found.update(map(stems.get, stems.keys() & {w[:5] for w in unique if len(w) > 5}))
-        found.update(map(title_frames.get, frames(title)))
-        found.update(map(lead_frames.get, frames(lead)))
+        found.update(self._frame_rows(title, lead))
         # Word pairs keyed by the tuple itself: no "a_b" string to build per pair.
         found.update(map(pairs.get, itertools.pairwise(title_list)))
         found.update(map(pairs.get, itertools.pairwise(lead_list)))
         found.discard(None)
         return list(found)  # type: ignore[arg-type]
+
+    def _frame_rows(self, title: str, lead: str) -> list[int | None]:
+        """The rows of the framing classes cued in the title and in the lead (None: a
+        class the model has no weight for)."""
+        _, _, _, _, title_frames, lead_frames = self._by_kind
+        return [*map(title_frames.get, frames(title)), *map(lead_frames.get, frames(lead))]
 
     def _logits(self, found: Iterable[str]) -> np.ndarray:
         vocabulary = self._vocabulary

@@ -9,7 +9,7 @@ a requirement it returns None and the regex always runs.
 
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import ahocorasick
 
@@ -26,49 +26,70 @@ Requirement = frozenset[str] | None  # any one of these must occur; None: no usa
 
 
 class LiteralIndex:
-    """Which of many literals occur in a text, found in one pass (Aho-Corasick).
+    """Which of many literals occur in a lower-cased text, found in one pass (Aho-Corasick).
 
     A regex alternation of a few hundred literals costs tens of microseconds per
     field in Python's ``re``; the automaton reports every occurrence, overlapping
     ones included, in a few. The C kernel's automaton answers where it is built
-    (``kernel.py``); pyahocorasick, the reference, elsewhere.
+    (``kernel.py``); pyahocorasick, the reference, elsewhere or when ``native`` is False.
+    Both offer the same four questions, bound here once (no call in between):
+
+    - ``present(text)``: the literals that occur, a frozenset;
+    - ``any_in(text)``: whether any does (stops at the first);
+    - ``occurrences(text)``: each literal that occurs -> the offsets where it starts;
+    - ``word_starts(text)``: the literals occurring at the start of a word (after no
+      letter or digit), a set.
     """
 
-    def __init__(self, literals: Iterable[str]) -> None:
+    present: Callable[[str], frozenset[str]]
+    any_in: Callable[[str], bool]
+    occurrences: Callable[[str], dict[str, list[int]]]
+    word_starts: Callable[[str], set[str]]
+
+    def __init__(self, literals: Iterable[str], native: bool = True) -> None:
         self.literals = frozenset(literals)
-        native = native_automaton(self.literals)
-        if native is not None:
-            self.present = native.present  # type: ignore[method-assign]
-            self.any_in = native.any_in  # type: ignore[method-assign]
-            self.occurrences = native.occurrences  # type: ignore[method-assign]
-            return
+        search = native_automaton(self.literals) if native else None
+        if search is None:
+            search = _ReferenceAutomaton(self.literals)
+        self.present, self.any_in = search.present, search.any_in
+        self.occurrences, self.word_starts = search.occurrences, search.word_starts
+
+
+class _ReferenceAutomaton:
+    """``LiteralIndex``'s questions answered by pyahocorasick."""
+
+    def __init__(self, literals: frozenset[str]) -> None:
         self._automaton = ahocorasick.Automaton()
-        for literal in self.literals:
+        for literal in literals:
             self._automaton.add_word(literal, literal)
-        self._empty = len(self._automaton) == 0
+        self._empty = not literals
         if not self._empty:
             self._automaton.make_automaton()
 
-    def present(self, lowered: str) -> frozenset[str]:
-        if self._empty:
-            return frozenset()
-        return frozenset(literal for _, literal in self._automaton.iter(lowered))
-
-    def any_in(self, lowered: str) -> bool:
-        """Whether any literal occurs at all (stops at the first)."""
-        if self._empty:
-            return False
-        for _ in self._automaton.iter(lowered):
-            return True
-        return False
-
-    def occurrences(self, lowered: str) -> dict[str, list[int]]:
-        """Each literal present, with the offsets where it starts."""
-        found: dict[str, list[int]] = {}
+    def _found(self, lowered: str) -> Iterator[tuple[int, str]]:
+        """(start, literal) of every occurrence, by end position."""
         if not self._empty:
             for end, literal in self._automaton.iter(lowered):
-                found.setdefault(literal, []).append(end - len(literal) + 1)
+                yield end - len(literal) + 1, literal
+
+    def present(self, lowered: str) -> frozenset[str]:
+        return frozenset(literal for _, literal in self._found(lowered))
+
+    def any_in(self, lowered: str) -> bool:
+        return next(self._found(lowered), None) is not None
+
+    def occurrences(self, lowered: str) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for start, literal in self._found(lowered):
+            found.setdefault(literal, []).append(start)
         return found
+
+    def word_starts(self, lowered: str) -> set[str]:
+        return {
+            literal
+            for start, literal in self._found(lowered)
+            if start == 0 or not lowered[start - 1].isalnum()
+        }
 
 
 def may_match(requirement: Requirement, present: frozenset[str]) -> bool:

@@ -85,18 +85,11 @@ def train(
     intercepts = np.zeros(len(modelled))
     thresholds: dict[str, Thresholds] = {}
     per_tag: dict[str, dict[str, float]] = {}
-    # liblinear lets go of the GIL while it fits: a tag's six fits (the final one and one per
-    # fold) share the cores. Each fit sees the same rows as alone, so the result is the same.
+    # liblinear lets go of the GIL while it fits: a tag's six fits share the cores.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for column, tag in enumerate(modelled):
             y = np.array([tag in e.tags for e in examples], dtype=int)
-            final_fit = pool.submit(_fit, x, y, c)
-            fold_fits = [pool.submit(_fit, x[folds != k], y[folds != k], c) for k in range(FOLDS)]
-            final = final_fit.result()
-            held_out = np.zeros(len(examples))
-            for fold, fitted in enumerate(fold_fits):
-                rows = folds == fold
-                held_out[rows] = fitted.result().predict_proba(x[rows])[:, 1]
+            final, held_out = _fit_with_folds(pool, x, y, folds, c)
             truth = y.astype(bool)
             rules = np.array([tag in hits for hits in rule_hits], dtype=bool)
             framing = np.array([hits.get(tag, False) for hits in rule_hits], dtype=bool)
@@ -205,6 +198,19 @@ def _usable_pairs(usable: list[tuple[float, str]]) -> dict[str, float]:
     for w, literal in usable:
         best[literal] = max(best.get(literal, w), w)
     return best
+
+
+def _fit_with_folds(pool: ThreadPoolExecutor, x, y: np.ndarray, folds: np.ndarray, c: float):
+    """The model fitted on every row, and each row's probability from the model fitted
+    without its fold (out of fold), the six fits at once on the pool. Each fit sees the
+    rows it would see alone, so the result does not depend on the pool."""
+    final = pool.submit(_fit, x, y, c)
+    by_fold = [pool.submit(_fit, x[folds != k], y[folds != k], c) for k in range(FOLDS)]
+    held_out = np.zeros(len(y))
+    for fold, fitted in enumerate(by_fold):
+        rows = folds == fold
+        held_out[rows] = fitted.result().predict_proba(x[rows])[:, 1]
+    return final.result(), held_out
 
 
 def _fit(x, y, c: float):

@@ -177,7 +177,7 @@ def test_every_literal_index_finds_what_pyahocorasick_finds(texts: list[str]) ->
 
 
 def test_framing_finds_what_the_reference_finds(texts: list[str]) -> None:
-    differ = [t for t in texts if framing.frames(t) != framing.reference_frames(t)]
+    differ = [t for t in texts if framing.frames(t) != framing.frames(t, native=False)]
     assert not differ, differ[:3]
 
 
