@@ -6,6 +6,7 @@ full summary, and on hand-written texts at the edges of Unicode's character clas
 reference is the Python code the kernel replaces (``NEWSWATCH_CLASSIFIER_KERNEL=python``).
 """
 
+from functools import cache
 from pathlib import Path
 
 import ahocorasick
@@ -43,6 +44,7 @@ def _labelled() -> list[tuple[str, str]]:
     return [(e.title, e.summary) for p in paths for e in read_examples(p)]
 
 
+@cache  # parsing the 57 feeds once for the module
 def _real_feed_items() -> list[tuple[str, str]]:
     if not REAL_FEEDS.exists():
         return []
