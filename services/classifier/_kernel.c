@@ -21,7 +21,7 @@
 #include "_kernel.h"
 #include <stdint.h>
 
-#define API_VERSION 3
+#define API_VERSION 4
 #define STEM 5              /* a stem: the first five characters of a longer word (features.py) */
 #define PAIR_SEP 0x110000u  /* between a pair's two words: no code point has this value */
 enum kind { WORD = 1, STEM_KIND, PAIR, TITLE_WORD };
@@ -50,24 +50,6 @@ typedef struct {
     Py_ssize_t spans_cap;
 } Features;
 
-/* FNV-1a over 32-bit units, then a finaliser that spreads it over every bit. */
-static inline uint64_t
-mix(uint64_t h, uint32_t unit)
-{
-    return (h ^ unit) * 0x100000001b3ull;
-}
-
-static inline uint64_t
-finish(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h ? h : 1;
-}
-
 static inline uint64_t
 hash_chars(uint64_t h, const Py_UCS4 *chars, Py_ssize_t length)
 {
@@ -86,7 +68,7 @@ hash_str(uint64_t h, PyObject *text, Py_ssize_t length)
     return h;
 }
 
-#define START(kind) mix(0xcbf29ce484222325ull, (kind))
+#define START(kind) mix(FNV_START, (kind))
 
 static int
 insert(Features *self, uint64_t hash, Py_ssize_t row)
@@ -400,7 +382,8 @@ static PyTypeObject FeaturesType = {
 static struct PyModuleDef kernel_module = {
     PyModuleDef_HEAD_INIT, .m_name = "newswatch.classifier._kernel",
     .m_doc = PyDoc_STR("The classifier's hot paths in C: the model's features (Features) and "
-                       "the literal search of rules, gate and framing (Automaton)."),
+                       "the literal search of rules, gate and framing (Automaton), language detection "
+                       "(Detector)."),
     .m_size = -1,
 };
 
@@ -412,10 +395,11 @@ PyInit__kernel(void)
     PyObject *module = PyModule_Create(&kernel_module);
     if (module == NULL)
         return NULL;
-    if (PyType_Ready(&AutomatonType) < 0 ||
+    if (PyType_Ready(&AutomatonType) < 0 || PyType_Ready(&DetectorType) < 0 ||
         PyModule_AddIntConstant(module, "API_VERSION", API_VERSION) < 0 ||
         PyModule_AddObjectRef(module, "Features", (PyObject *)&FeaturesType) < 0 ||
-        PyModule_AddObjectRef(module, "Automaton", (PyObject *)&AutomatonType) < 0) {
+        PyModule_AddObjectRef(module, "Automaton", (PyObject *)&AutomatonType) < 0 ||
+        PyModule_AddObjectRef(module, "Detector", (PyObject *)&DetectorType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -3,6 +3,29 @@
 #define NEWSWATCH_KERNEL_H
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+
+#define FNV_START 0xcbf29ce484222325ull
+
+/* FNV-1a over 32-bit units, then a finaliser that spreads it over every bit
+ * (0 is never a hash: it marks an empty slot). */
+static inline uint64_t
+mix(uint64_t h, uint32_t unit)
+{
+    return (h ^ unit) * 0x100000001b3ull;
+}
+
+static inline uint64_t
+finish(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
 
 /* Grow ``*block`` (``*cap`` elements of ``size`` bytes) to hold ``need``; -1 with
  * MemoryError set when it cannot. */
@@ -23,5 +46,6 @@ grow(void **block, Py_ssize_t *cap, Py_ssize_t need, size_t size)
 }
 
 extern PyTypeObject AutomatonType; /* _literals.c */
+extern PyTypeObject DetectorType;  /* _language.c */
 
 #endif

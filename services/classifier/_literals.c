@@ -10,6 +10,12 @@
  * step is one probe whatever the script; ``fail`` links make the search linear, and
  * ``dict_link`` (the nearest node along them that ends a literal) lists the literals ending at
  * a position without walking nodes that end none.
+ *
+ * Where it fits (``DFA_CELLS``), the search runs on a full transition table instead: the
+ * characters of the literals, numbered (``classes``; every other character is class 0 and
+ * leads back to the root), and per node and class the node the search moves to, fail links
+ * already followed. A step is then one look-up, not a probe and a walk along fail links: the
+ * rules' literal scan of a real item's summary took 16 microseconds with probes.
  */
 #include "_kernel.h"
 #include <stdint.h>
@@ -20,6 +26,7 @@ typedef struct {
 } Edge;
 
 #define ROOT_DENSE 0x800 /* the root's transitions for Latin to Arabic, in a plain array */
+#define DFA_CELLS (1 << 22) /* at most 16 MB of transitions; a larger automaton probes */
 
 typedef struct {
     PyObject_HEAD
@@ -29,7 +36,31 @@ typedef struct {
     int32_t *fail, *output, *dict_link, *depth; /* per node; output: a literal's index or -1 */
     Edge *edges;
     uint64_t mask;
+    /* The full transition table (NULL where it would not fit): node * classes + class. */
+    int32_t *delta;
+    int32_t classes;
+    uint16_t class_low[ROOT_DENSE]; /* the class of a character below ROOT_DENSE */
+    Py_UCS4 *high;                  /* the literals' other characters, ascending */
+    int32_t highs;                  /* their classes: index + 1 + classes below ROOT_DENSE */
+    Py_UCS4 *char_of;               /* class -> character */
 } Automaton;
+
+/* A character's class in the full table: 0 for any character no literal holds. */
+static inline int32_t
+class_of(const Automaton *self, Py_UCS4 ch)
+{
+    if (ch < ROOT_DENSE)
+        return self->class_low[ch];
+    int32_t lo = 0, hi = self->highs;
+    while (lo < hi) {
+        int32_t mid = (lo + hi) / 2;
+        if (self->high[mid] < ch)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < self->highs && self->high[lo] == ch ? self->classes - self->highs + lo : 0;
+}
 
 static inline uint64_t
 edge_key(int32_t node, Py_UCS4 ch)
@@ -124,6 +155,20 @@ link_failures(Automaton *self)
                 queue[tail++] = child;
             }
         }
+        if (self->delta != NULL) { /* breadth first: a node's fail target is filled before it */
+            int32_t classes = self->classes;
+            for (int32_t c = 1; c < classes; c++)
+                self->delta[c] = step(self, 0, self->char_of[c]);
+            for (Py_ssize_t q = 0; q < tail; q++) {
+                int32_t node = queue[q];
+                int32_t *row = self->delta + (Py_ssize_t)node * classes;
+                const int32_t *fallback = self->delta + (Py_ssize_t)self->fail[node] * classes;
+                for (int32_t c = 1; c < classes; c++) {
+                    int32_t child = step(self, node, self->char_of[c]);
+                    row[c] = child ? child : fallback[c];
+                }
+            }
+        }
     }
     PyMem_Free(first);
     PyMem_Free(children);
@@ -132,6 +177,58 @@ link_failures(Automaton *self)
     if (failed)
         PyErr_NoMemory();
     return failed ? -1 : 0;
+}
+
+/* Number the literals' characters and make room for the full table, where it fits. */
+static int
+number_classes(Automaton *self)
+{
+    Py_ssize_t capacity = (Py_ssize_t)self->mask + 1, highs = 0, lows = 0;
+    Py_UCS4 *high = PyMem_Malloc((size_t)(self->nodes + 1) * sizeof(Py_UCS4));
+    if (high == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < capacity; i++) {
+        if (!self->edges[i].child)
+            continue;
+        Py_UCS4 ch = (Py_UCS4)(self->edges[i].key & 0x1FFFFF);
+        if (ch < ROOT_DENSE) {
+            if (self->class_low[ch] == 0)
+                self->class_low[ch] = (uint16_t)++lows;
+        }
+        else {
+            Py_ssize_t k = 0;
+            while (k < highs && high[k] != ch)
+                k++;
+            if (k == highs)
+                high[highs++] = ch;
+        }
+    }
+    for (Py_ssize_t a = 1; a < highs; a++) /* insertion sort: a few characters at most */
+        for (Py_ssize_t b = a; b > 0 && high[b - 1] > high[b]; b--) {
+            Py_UCS4 t = high[b];
+            high[b] = high[b - 1];
+            high[b - 1] = t;
+        }
+    self->high = high;
+    self->highs = (int32_t)highs;
+    self->classes = (int32_t)(1 + lows + highs);
+    if ((Py_ssize_t)self->classes * self->nodes > DFA_CELLS)
+        return 0; /* too large: the search probes the edge table */
+    self->char_of = PyMem_Calloc((size_t)self->classes, sizeof(Py_UCS4));
+    self->delta = PyMem_Calloc((size_t)self->classes * (size_t)self->nodes, sizeof(int32_t));
+    if (self->char_of == NULL || self->delta == NULL) {
+        PyMem_Free(self->delta);
+        self->delta = NULL; /* the probing search still works */
+        return 0;
+    }
+    for (Py_UCS4 ch = 0; ch < ROOT_DENSE; ch++)
+        if (self->class_low[ch])
+            self->char_of[self->class_low[ch]] = ch;
+    for (Py_ssize_t k = 0; k < highs; k++)
+        self->char_of[1 + lows + k] = high[k];
+    return 0;
 }
 
 static int
@@ -200,6 +297,8 @@ Automaton_init(Automaton *self, PyObject *args, PyObject *kwargs)
     }
     for (Py_UCS4 ch = 0; ch < ROOT_DENSE; ch++)
         self->root_next[ch] = step(self, 0, ch);
+    if (number_classes(self) < 0)
+        return -1;
     return link_failures(self);
 }
 
@@ -213,13 +312,19 @@ search(const Automaton *self, PyObject *text, Found found, void *context)
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
+    const int32_t *delta = self->delta;
     int32_t node = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        int32_t next;
-        while ((next = advance(self, node, ch)) == 0 && node != 0)
-            node = self->fail[node];
-        node = next;
+        if (delta != NULL) {
+            node = delta[(Py_ssize_t)node * self->classes + class_of(self, ch)];
+        }
+        else {
+            int32_t next;
+            while ((next = advance(self, node, ch)) == 0 && node != 0)
+                node = self->fail[node];
+            node = next;
+        }
         for (int32_t m = self->output[node] >= 0 ? node : self->dict_link[node]; m >= 0;
              m = self->dict_link[m]) {
             int done = found(context, self->output[m], i - self->depth[m] + 1);
@@ -339,6 +444,12 @@ Automaton_len(Automaton *self, PyObject *unused)
     return PyLong_FromSsize_t(self->literals ? PyTuple_GET_SIZE(self->literals) : 0);
 }
 
+static PyObject *
+Automaton_dense(Automaton *self, PyObject *unused)
+{
+    return PyBool_FromLong(self->delta != NULL);
+}
+
 static void
 Automaton_dealloc(Automaton *self)
 {
@@ -348,6 +459,9 @@ Automaton_dealloc(Automaton *self)
     PyMem_Free(self->dict_link);
     PyMem_Free(self->depth);
     PyMem_Free(self->edges);
+    PyMem_Free(self->delta);
+    PyMem_Free(self->high);
+    PyMem_Free(self->char_of);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -359,6 +473,8 @@ static PyMethodDef Automaton_methods[] = {
     {"word_starts", (PyCFunction)Automaton_word_starts, METH_O,
      "The literals that occur at the start of a word (after no letter or digit): a set."},
     {"count", (PyCFunction)Automaton_len, METH_NOARGS, "How many literals it holds."},
+    {"dense", (PyCFunction)Automaton_dense, METH_NOARGS,
+     "Whether the search runs on the full transition table (else it probes the edges)."},
     {NULL, NULL, 0, NULL},
 };
 

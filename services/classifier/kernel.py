@@ -1,12 +1,14 @@
 """Which code runs the classifier's hot paths: the C kernel, or its Python reference.
 
-Two parts, each a drop-in for Python code that stays the reference:
+Three parts, each a drop-in for Python code that stays the reference:
 
 - ``Features`` (``_kernel.c``) cuts the words of an item's title and lead, looks up its
   words, stems and pairs in the model's vocabulary and sums their weights
   (``TagModel._rows_of`` and ``_probabilities`` in Python);
 - ``Automaton`` (``_literals.c``) finds every occurrence of many literals in one pass: the
-  rules' literal index, the model's gate and the framing cues (pyahocorasick in Python).
+  rules' literal index, the model's gate and the framing cues (pyahocorasick in Python);
+- ``Detector`` (``_language.c``) decides a sample's language from ``language.py``'s tables
+  (``language.detect_lowered`` in Python).
 
 ``tests/unit/test_kernel.py`` checks that both give what the reference gives on every
 labelled and real feed item. Where the kernel was not built (no C compiler when installing)
@@ -29,7 +31,7 @@ try:
 except ImportError:  # not built: the Python reference runs
     _kernel = None  # type: ignore[assignment]
 
-API_VERSION = 3  # what this module expects of _kernel.c; a stale build is not used
+API_VERSION = 4  # what this module expects of _kernel.c; a stale build is not used
 
 Logits = Callable[[str, str, Sequence[int]], tuple[float, ...]]
 
@@ -60,6 +62,12 @@ def native_automaton(literals: Iterable[str]) -> Any:
     """An ``Automaton`` of these literals (``any_in``, ``present``, ``occurrences``,
     ``word_starts`` of a lower-cased text), or None: use pyahocorasick."""
     return _kernel.Automaton(sorted(literals)) if available() else None
+
+
+def native_detector(**tables: Any) -> Any:
+    """A ``Detector`` of ``language.py``'s tables (its ``detect(sample)``), or None: use
+    Python."""
+    return _kernel.Detector(**tables) if available() else None
 
 
 def native_logits(

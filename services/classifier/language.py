@@ -8,6 +8,10 @@ not fire on Portuguese. Returns ISO 639-1 codes, or None when unsure.
 
 import re
 import unicodedata
+from functools import cache, lru_cache
+from typing import Any
+
+from newswatch.classifier import kernel
 
 SUPPORTED = frozenset({"en", "fr", "de", "es", "uk", "ru"})
 SAMPLE_CHARS = 400  # the lower-cased text read, at most
@@ -118,7 +122,34 @@ def detect_language(text: str) -> str | None:
 
 
 def detect_lowered(sample: str) -> str | None:
-    """``detect_language`` of a text already lower-cased and cut to ``SAMPLE_CHARS``."""
+    """``detect_language`` of a text already lower-cased and cut to ``SAMPLE_CHARS``: by
+    the C kernel where it is built (``kernel.python_reference()`` switches, so it is asked
+    each time), else by ``detect_reference``."""
+    if not kernel.available():
+        return detect_reference(sample)
+    found = _detector().detect(sample)
+    return _by_initials(sample, found) if isinstance(found, list) else found
+
+
+@cache
+def _detector() -> Any:
+    """The C kernel's detector of these tables (``_language.c``)."""
+    return kernel.native_detector(
+        languages=tuple(_LANGUAGES),
+        stopwords={w: [_LANGUAGES.index(lang) for lang in langs] for w, langs in _WEIGHTS.items()},
+        hints=[
+            (c, [_LANGUAGES.index(lang) for lang in langs]) for c, langs in _LETTER_HINTS.items()
+        ],
+        uk_words=_CYRILLIC_STOPWORDS["uk"],
+        ru_words=_CYRILLIC_STOPWORDS["ru"],
+        uk_letters="".join(sorted(_UK_LETTERS)),
+        ru_letters="".join(sorted(_RU_LETTERS)),
+        unit=_UNIT,
+    )
+
+
+def detect_reference(sample: str) -> str | None:
+    """``detect_lowered`` in Python: what the C kernel must agree with."""
     words = _ascii_words(sample)
     if words is not None:  # ASCII and typographic marks only: the Latin script
         return _latin(words[:40]) if words else None
@@ -164,12 +195,31 @@ def _dominant_script(sample: str, words: list[str]) -> str | None:
     letters = sum(len(w) for w in words if not w.isdigit())
     if max(latin, cyrillic) * 2 >= letters:
         return "LATIN" if latin >= cyrillic else "CYRILLIC"
+    return _script_of_initials([word[0] for word in words[:60]])
+
+
+def _script_of_initials(initials: list[str]) -> str | None:
+    """The commonest script among the words' first letters, by their Unicode names."""
     counts: dict[str, int] = {}
-    for word in words[:60]:
-        name = unicodedata.name(word[0], "")
-        script = name.split(" ", 1)[0]
+    for letter in initials:
+        script = _script_of(letter)
         counts[script] = counts.get(script, 0) + 1
     return max(counts, key=counts.__getitem__) if counts else None
+
+
+@lru_cache(maxsize=4096)  # letters seen as initials: a few hundred scripts' worth
+def _script_of(letter: str) -> str:
+    return unicodedata.name(letter, "").split(" ", 1)[0]
+
+
+def _by_initials(sample: str, initials: list[str]) -> str | None:
+    """The language of a sample the C kernel found in neither Latin nor Cyrillic letters;
+    where its words' initials are Latin or Cyrillic after all (mixed scripts, rare), Python
+    decides the whole sample."""
+    script = _script_of_initials(initials)
+    if script in ("LATIN", "CYRILLIC"):
+        return detect_reference(sample)
+    return _SCRIPT_LANGUAGES.get(script or "")
 
 
 def _cyrillic(words: list[str]) -> str | None:

@@ -1,11 +1,13 @@
 """The C kernel gives what its Python reference gives: word cutting, the model's logits,
-literal search (rules' index, gate, framing cues) and, end to end, every classification.
+literal search (rules' index, gate, framing cues), language detection and, end to end,
+every classification.
 
 Compared on every labelled item (train, dev, frozen test) and every real feed item with its
 full summary, and on hand-written texts at the edges of Unicode's character classes. The
 reference is the Python code the kernel replaces (``NEWSWATCH_CLASSIFIER_KERNEL=python``).
 """
 
+import random
 from functools import cache
 from pathlib import Path
 
@@ -13,10 +15,11 @@ import ahocorasick
 import pytest
 
 from benchmarks.measure import REAL_FEEDS, real_feeds
-from newswatch.classifier import framing, kernel
-from newswatch.classifier.classify import Classifier
+from newswatch.classifier import framing, kernel, language
+from newswatch.classifier.classify import LANGUAGE_SAMPLE, Classifier
 from newswatch.classifier.evaluation import read_examples
 from newswatch.classifier.features import LEAD_CHARS, features, words
+from newswatch.classifier.text import Lowered
 from tests.conftest import IN_CI, SHARED
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "classifier"
@@ -176,6 +179,51 @@ def test_every_literal_index_finds_what_pyahocorasick_finds(texts: list[str]) ->
             for end, literal in reference.iter(text):
                 found.setdefault(literal, []).append(end - len(literal) + 1)
             assert native.occurrences(text) == found, (name, text[:80])
+
+
+def test_a_large_automaton_probes_and_finds_the_same() -> None:
+    """Past its table's size (DFA_CELLS) the automaton searches by probing its edges."""
+    rng = random.Random(5)
+    alphabet = [chr(c) for c in range(0x400, 0x400 + 300)]
+    literals = sorted({"".join(rng.choices(alphabet, k=rng.randint(8, 24))) for _ in range(2000)})
+    large, small = kernel._kernel.Automaton(literals), kernel._kernel.Automaton(literals[:50])
+    assert not large.dense() and small.dense()
+    texts = ["".join(rng.choices(alphabet, k=400)) for _ in range(200)]
+    texts += [f"{rng.choice(texts)[:50]}{w}{rng.choice(literals)[:5]}" for w in literals]
+    for text in texts:
+        assert large.occurrences(text) == _reference_occurrences(literals, text)
+        assert small.occurrences(text) == _reference_occurrences(literals[:50], text)
+
+
+# Hand-written: samples at the detector's edges (mixed scripts, a tie, one stopword).
+LANGUAGE_EDGES = [
+    "the",
+    "la",
+    "de la",
+    "el de",
+    "la guerre et la paix",
+    "bє국жx, 2asõёöйг",
+    "ukraine’s army",
+    "straße über",
+    "армія і флот",
+    "армия и флот",
+    "армі",
+    "১২৩ ৪৫৬",
+    "x² ½",
+]
+
+
+def test_language_is_detected_as_the_reference_detects_it(
+    items: list[tuple[str, str]],
+) -> None:
+    samples = [*LANGUAGE_EDGES, *EDGES]
+    for title, summary in items:  # as the classifier samples an item
+        lowered = Lowered(title, summary)
+        sample = f"{lowered.title}\n{lowered.head(LANGUAGE_SAMPLE)}"
+        samples.append(sample[: language.SAMPLE_CHARS])
+    differ = [s for s in samples if language.detect_lowered(s) != language.detect_reference(s)]
+    assert not differ, f"{len(differ)} samples detected differently, e.g. {differ[:3]}"
+    assert [language.detect_lowered(s) for s in ("the army said", "армія і флот")] == ["en", "uk"]
 
 
 def test_framing_finds_what_the_reference_finds(texts: list[str]) -> None:
