@@ -21,7 +21,7 @@
 #include "_kernel.h"
 #include <stdint.h>
 
-#define API_VERSION 4
+#define API_VERSION 5
 #define STEM 5              /* a stem: the first five characters of a longer word (features.py) */
 #define PAIR_SEP 0x110000u  /* between a pair's two words: no code point has this value */
 enum kind { WORD = 1, STEM_KIND, PAIR, TITLE_WORD };
@@ -379,11 +379,18 @@ static PyTypeObject FeaturesType = {
     .tp_methods = Features_methods,
 };
 
+static PyMethodDef kernel_functions[] = {
+    {"sentences", kernel_sentences, METH_O,
+     "sentences(text) -> list[tuple[int, str]]: text.sentences of a str."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef kernel_module = {
     PyModuleDef_HEAD_INIT, .m_name = "newswatch.classifier._kernel",
+    .m_methods = kernel_functions,
     .m_doc = PyDoc_STR("The classifier's hot paths in C: the model's features (Features) and "
                        "the literal search of rules, gate and framing (Automaton), language detection "
-                       "(Detector)."),
+                       "(Detector) and sentence splitting (sentences)."),
     .m_size = -1,
 };
 

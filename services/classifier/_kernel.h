@@ -47,5 +47,6 @@ grow(void **block, Py_ssize_t *cap, Py_ssize_t need, size_t size)
 
 extern PyTypeObject AutomatonType; /* _literals.c */
 extern PyTypeObject DetectorType;  /* _language.c */
+PyObject *kernel_sentences(PyObject *module, PyObject *text); /* _text.c */
 
 #endif

@@ -1,6 +1,6 @@
 """Which code runs the classifier's hot paths: the C kernel, or its Python reference.
 
-Three parts, each a drop-in for Python code that stays the reference:
+Four parts, each a drop-in for Python code that stays the reference:
 
 - ``Features`` (``_kernel.c``) cuts the words of an item's title and lead, looks up its
   words, stems and pairs in the model's vocabulary and sums their weights
@@ -8,7 +8,9 @@ Three parts, each a drop-in for Python code that stays the reference:
 - ``Automaton`` (``_literals.c``) finds every occurrence of many literals in one pass: the
   rules' literal index, the model's gate and the framing cues (pyahocorasick in Python);
 - ``Detector`` (``_language.c``) decides a sample's language from ``language.py``'s tables
-  (``language.detect_lowered`` in Python).
+  (``language.detect_lowered`` in Python);
+- ``sentences`` (``_text.c``) splits a text into sentences with their offsets
+  (``text.sentences`` in Python).
 
 ``tests/unit/test_kernel.py`` checks that both give what the reference gives on every
 labelled and real feed item. Where the kernel was not built (no C compiler when installing)
@@ -31,7 +33,7 @@ try:
 except ImportError:  # not built: the Python reference runs
     _kernel = None  # type: ignore[assignment]
 
-API_VERSION = 4  # what this module expects of _kernel.c; a stale build is not used
+API_VERSION = 5  # what this module expects of _kernel.c; a stale build is not used
 
 Logits = Callable[[str, str, Sequence[int]], tuple[float, ...]]
 
@@ -68,6 +70,11 @@ def native_detector(**tables: Any) -> Any:
     """A ``Detector`` of ``language.py``'s tables (its ``detect(sample)``), or None: use
     Python."""
     return _kernel.Detector(**tables) if available() else None
+
+
+def native_sentences() -> Callable[[str], list[tuple[int, str]]] | None:
+    """``sentences(text)`` in C, or None: use Python."""
+    return _kernel.sentences if available() else None
 
 
 def native_logits(

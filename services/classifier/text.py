@@ -3,6 +3,8 @@ item's fields lower-cased once for every reader that wants them so."""
 
 import re
 
+from newswatch.classifier import kernel
+
 # A sentence ends at . ! ? ; or a line break, followed by space; "U.S." and
 # "Mr." do not end one (the lookbehinds are fixed-width on purpose). The pattern starts
 # with the whitespace every boundary begins with, so the regex engine skips to candidate
@@ -15,7 +17,15 @@ _BOUNDARY = re.compile(
 
 
 def sentences(text: str) -> list[tuple[int, str]]:
-    """(offset, sentence) pairs covering the text."""
+    """(offset, sentence) pairs covering the text: by the C kernel where it is built
+    (``kernel.python_reference()`` switches, so it is asked each time), else by
+    ``sentences_reference``."""
+    native = kernel.native_sentences()
+    return native(text) if native is not None else sentences_reference(text)
+
+
+def sentences_reference(text: str) -> list[tuple[int, str]]:
+    """``sentences`` in Python: what the C kernel must agree with."""
     found = []
     start = 0
     for boundary in _BOUNDARY.finditer(text):

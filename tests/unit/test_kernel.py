@@ -1,6 +1,6 @@
 """The C kernel gives what its Python reference gives: word cutting, the model's logits,
-literal search (rules' index, gate, framing cues), language detection and, end to end,
-every classification.
+literal search (rules' index, gate, framing cues), language detection, sentence splitting
+and, end to end, every classification.
 
 Compared on every labelled item (train, dev, frozen test) and every real feed item with its
 full summary, and on hand-written texts at the edges of Unicode's character classes. The
@@ -19,7 +19,7 @@ from newswatch.classifier import framing, kernel, language
 from newswatch.classifier.classify import LANGUAGE_SAMPLE, Classifier
 from newswatch.classifier.evaluation import read_examples
 from newswatch.classifier.features import LEAD_CHARS, features, words
-from newswatch.classifier.text import Lowered
+from newswatch.classifier.text import Lowered, sentences, sentences_reference
 from tests.conftest import IN_CI, SHARED
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "classifier"
@@ -224,6 +224,31 @@ def test_language_is_detected_as_the_reference_detects_it(
     differ = [s for s in samples if language.detect_lowered(s) != language.detect_reference(s)]
     assert not differ, f"{len(differ)} samples detected differently, e.g. {differ[:3]}"
     assert [language.detect_lowered(s) for s in ("the army said", "армія і флот")] == ["en", "uk"]
+
+
+# Hand-written: where a sentence does and does not end.
+SENTENCE_EDGES = [
+    "U.S. forces struck. Mr. Smith said; Dr. Who? No. 5 St. Louis… end",
+    "A. B. Jones left.  Then\n\n\nmore\n",
+    "MR. X. mr. y. AMr. z. _A. b. 1A. c.",
+    "end.\u00a0next!\u2003third?\u3000fourth;\tfifth…\u2028sixth",
+    "\n\n lead\n",
+    ". . .",
+    "trailing. ",
+]
+
+
+def test_sentences_are_split_as_the_reference_splits_them(
+    items: list[tuple[str, str]],
+) -> None:
+    texts = SENTENCE_EDGES + EDGES + [x for pair in items for x in pair]
+    differ = [t for t in texts if sentences(t) != sentences_reference(t)]
+    assert not differ, f"{len(differ)} texts split differently, e.g. {differ[:3]}"
+    assert sentences("Strike hit. Mr. X said.\nNext") == [
+        (0, "Strike hit."),
+        (12, "Mr. X said."),
+        (24, "Next"),
+    ]
 
 
 def test_framing_finds_what_the_reference_finds(texts: list[str]) -> None:
