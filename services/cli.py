@@ -90,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
         "--tags-dir", type=Path, help="folder of tag YAML files (default: built-in tags)"
     )
     p.add_argument("--worst", type=int, default=10, help="how many misses and false alarms to list")
+    p.add_argument(
+        "--list-frozen",
+        action="store_true",
+        help="list the frozen test split's misses too (by default it shows figures only, so "
+        "that reading it does not turn into tuning on it)",
+    )
     p.add_argument("--rules-only", action="store_true", help="score the rules without the model")
     from newswatch.alerter.feedback.arguments import (
         add_eval_feedback_arguments,
@@ -232,15 +238,19 @@ def _eval(args: argparse.Namespace) -> int:
         outcomes = evaluation.run(classifier, evaluation.read_examples(path))  # type: ignore[arg-type]
         report = evaluation.score(outcomes, classifier.tags)  # type: ignore[attr-defined]
         print(("\n" if number else "") + f"== {name} ({len(outcomes)} items) ==")
-        print(evaluation.render(report, args.worst))
+        frozen = name == FROZEN_SPLIT and not args.list_frozen
+        print(evaluation.render(report, 0 if frozen else args.worst))
     return 0
+
+
+FROZEN_SPLIT = "test: frozen, never tuned on (figures only; --list-frozen lists its misses)"
 
 
 def _default_splits() -> dict[str, Path]:
     """The labelled splits of a source checkout: dev (tuned on), test (frozen), real dev."""
     root = Path(__file__).resolve().parent.parent
     data = root / "tests" / "data" / "classifier"
-    splits = {"dev: tuned on": data / "dev.jsonl", "test: frozen, never tuned on": data / "test"}
+    splits = {"dev: tuned on": data / "dev.jsonl", FROZEN_SPLIT: data / "test"}
     real = root.parent / "shared" / "eval" / "real_dev.jsonl"
     if real.exists():
         splits["real_dev: real news, calibration only"] = real

@@ -160,6 +160,8 @@ def score(outcomes: list[Outcome], tags: Iterable[str]) -> Report:
 
 
 def render(report: Report, worst: int = 10) -> str:
+    """The report as text; ``worst``: how many misses and false alarms to list by title
+    (0: counts only)."""
     lines = [f"{'tag':22} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}"]
     for s in report.scores.values():
         lines.append(f"{s.tag:22} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.support:8d}")
@@ -180,7 +182,7 @@ def render(report: Report, worst: int = 10) -> str:
         ("worst misses", report.misses),
         ("worst false alarms", report.false_alarms),
     ):
-        lines += ["", f"{title} ({len(pairs)}):"]
+        lines += ["", f"{title} ({len(pairs)}){':' if worst else ''}"]
         for outcome, tag in pairs[:worst]:
             ex = outcome.example
             lines.append(f"  {ex.id:8} {tag:20} {ex.title[:90]}")

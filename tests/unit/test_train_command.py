@@ -97,3 +97,14 @@ def test_eval_reports_each_split_and_leaves_ambiguous_items_out(tmp_path, capsys
     out = capsys.readouterr().out
     assert f"== {split} (2 items) ==" in out
     assert "en" in out and "recall" in out
+
+
+def test_eval_shows_the_frozen_split_as_figures_only(capsys):
+    """Listing the frozen split's misses invites tuning on them: figures only, unless asked."""
+    assert main(["eval", "--worst", "5"]) == 0
+    sections = capsys.readouterr().out.split("\n== ")
+    frozen = next(s for s in sections if "frozen" in s.splitlines()[0])
+    dev = next(s for s in sections if s.lstrip("= ").startswith("dev"))
+    assert "macro-F1" in frozen and "worst misses (" in frozen
+    assert not [line for line in frozen.splitlines() if line.startswith("  ")]
+    assert [line for line in dev.splitlines() if line.startswith("  dev")], "dev lists its own"
