@@ -39,8 +39,7 @@ def calibrate(
     ``framing``: the rules' hit is framed as not done; ``lead``: the item's title or lead
     is; ``veto``: the item holds one of the tag's vetoes (then, with the other thresholds
     fixed, the bar for the model alone on such items is searched on its own); ``body``:
-    the rules' hit is outside the title and the summary's first sentence (then its own
-    floor is searched last, likewise).
+    the rules' hit is outside the title (then its own floor is searched last, likewise).
     """
     best: tuple[float, Thresholds, dict[str, float]] | None = None
     floors = [(c, f) for c in CONFIRM_GRID for f in FRAMED_GRID if f >= c]
@@ -101,7 +100,7 @@ def _calibrate_body(
     veto: np.ndarray | None,
     body: np.ndarray,
 ) -> tuple[Thresholds, dict[str, float]]:
-    """The floor for rule hits outside the title and first sentence, every other threshold kept."""
+    """The floor for rule hits outside the title, every other threshold kept."""
     plain = np.where(lead, th.framed_alone, th.alone)
     if veto is not None and th.alone_vetoed >= 0:
         plain = np.where(veto, np.maximum(plain, th.alone_vetoed), plain)

@@ -1,8 +1,8 @@
 """Rules and model, one verdict per tag. Pure.
 
 Per tag the model either confirms a rule's hit (its probability at least the tag's
-``confirm`` threshold, ``body`` for a hit past the headline and the summary's first
-sentence), overrules it (below), or tags alone when it is sure (at least ``alone``); a tag the model was not trained for keeps
+``confirm`` threshold, ``body`` for a hit outside the headline), overrules it (below), or
+tags alone when it is sure (at least ``alone``); a tag the model was not trained for keeps
 the rules' verdict. Every tag keeps its evidence: the rules' spans, or for the model the
 sentence that drove it and the terms that weighed most.
 """
@@ -46,7 +46,7 @@ def combine(
         if hit is not None:
             is_framed = framed(hit, title, summary)
             if is_framed or title.strip():
-                floor = thresholds.rule_floor(is_framed, in_headline(hit, summary))
+                floor = thresholds.rule_floor(is_framed, in_headline(hit))
             else:
                 # The model learnt and was calibrated on items with a headline, which carry
                 # much of its weight; on a bare text it may add tags but not overrule a rule.
@@ -77,13 +77,9 @@ def combine(
     return combined
 
 
-def in_headline(hit: TagHit, summary: str) -> bool:
-    """Did the rules find this hit in the title or the summary's first sentence? (Else
-    only further on: ``body``.) A wire's first sentence is its headline written out, and on
-    real news the rules' hits there held up as well as in titles."""
-    first = sentences(summary[:LEAD_CHARS])[:1]
-    end = first[0][0] + len(first[0][1]) if first else 0
-    return any(e.field == "title" or e.start < end for e in hit.evidence)
+def in_headline(hit: TagHit) -> bool:
+    """Did the rules find this hit in the title? (Else only in the summary: ``body``.)"""
+    return any(e.field == "title" for e in hit.evidence)
 
 
 def lead_framed(tag: str, title: str, summary: str) -> bool:

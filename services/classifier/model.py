@@ -49,7 +49,7 @@ class Thresholds:
     case, test or anniversary: ``framing.NOT_DONE``), where rules misfire most.
     ``alone_vetoed``: ``alone`` for an item holding one of the tag's vetoes (a labour
     strike, a club's protest, a sanctions threat: ``TagDefinition.vetoed``). ``body``:
-    ``confirm`` for a hit the rules found only past the summary's first sentence: there
+    ``confirm`` for a hit the rules found only in the summary, not the headline: there
     the rules mostly misfire on background paragraphs (an earlier strike recalled, a
     sanctions package explained), which the headline of a real report seldom does.
     """

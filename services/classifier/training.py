@@ -61,8 +61,8 @@ def train(
     each tag the rules give ``examples[i]`` to whether its hit is framed as not done
     (``combine.framed``); likewise ``calibration_hits``. ``vetoed[i]``: the tags whose
     vetoes ``examples[i]`` holds (``veto_flags``); without them no veto bar is set.
-    ``in_body[i]``: the tags the rules found past the title and first sentence only
-    (``rule_outcomes``); without them no floor of its own is set for such hits."""
+    ``in_body[i]``: the tags the rules found outside the title only (``rule_outcomes``);
+    without them no floor of its own is set for such hits."""
     # The order of the files must not matter: liblinear's result depends on the row order.
     order = sorted(range(len(examples)), key=lambda i: examples[i].id)
     examples = [examples[i] for i in order]
@@ -229,7 +229,7 @@ def rule_outcomes(
     """In one pass of the rules alone (``rules_only``: a model-less Classifier) over the
     examples: each one's tags, each with whether its hit is framed as something not done
     (``combine.framed``), as ``train`` takes them in ``rule_hits``; and the tags found on
-    evidence past the title and the summary's first sentence only (``in_body``)."""
+    evidence outside the title only (``in_body``)."""
     from newswatch.classifier.combine import framed, in_headline
     from newswatch.shared.text import clean_text
 
@@ -238,7 +238,7 @@ def rule_outcomes(
         title, summary = clean_text(e.title), clean_text(e.summary)
         hits = rules_only.classify(title, summary, e.lang).tags
         verdicts.append({h.tag: framed(h, title, summary) for h in hits})
-        in_body.append(frozenset(h.tag for h in hits if not in_headline(h, summary)))
+        in_body.append(frozenset(h.tag for h in hits if not in_headline(h)))
     return verdicts, in_body
 
 

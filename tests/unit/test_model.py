@@ -316,27 +316,22 @@ def test_on_a_text_without_a_headline_the_model_adds_tags_but_overrules_no_rule(
     assert [h.tag for h in kept] == ["sanctions"]
 
 
-def summary_hit(tag: str, sentence: str, at: int = 0) -> TagHit:
-    end = at + len(sentence)
-    span = Evidence(field="summary", start=at, end=end, text=sentence, rule=f"{tag}/r")
+def summary_hit(tag: str, sentence: str) -> TagHit:
+    span = Evidence(field="summary", start=0, end=len(sentence), text=sentence, rule=f"{tag}/r")
     return TagHit(tag=tag, confidence=0.7, evidence=[span])
 
 
-def test_a_rule_hit_past_the_first_sentence_needs_the_models_body_floor():
+def test_a_rule_hit_outside_the_headline_needs_the_models_body_floor():
     # p = sigmoid(1 - 2) = 0.27: above confirm (0.02), below the body floor (0.3).
     model = one_feature_model("sanctions", "p:embar", 1.0, Thresholds(0.9, 0.02, body=0.3))
     sentence = "The bloc's embargo of last year still bites."
-    summary = f"Ships wait at anchor off the port. {sentence}"
     in_title = rule_hit("sanctions")  # evidence in the title
-    assert combine(["sanctions"], [in_title], model, "Bloc adopts embargo", summary)
-    # The wire's first sentence counts as its headline: confirm is enough there.
-    in_first = summary_hit("sanctions", sentence)
-    assert combine(["sanctions"], [in_first], model, "Port traffic falls", sentence)
-    in_body = summary_hit("sanctions", sentence, at=summary.index(sentence))
-    assert combine(["sanctions"], [in_body], model, "Port traffic falls", summary) == []
+    assert combine(["sanctions"], [in_title], model, "Bloc adopts embargo", sentence)
+    in_body = summary_hit("sanctions", sentence)
+    assert combine(["sanctions"], [in_body], model, "Port traffic falls", sentence) == []
     # Older artifacts have no body floor: there the hit needs only confirm.
     older = one_feature_model("sanctions", "p:embar", 1.0, Thresholds(0.9, 0.02))
-    assert combine(["sanctions"], [in_body], older, "Port traffic falls", summary)
+    assert combine(["sanctions"], [in_body], older, "Port traffic falls", sentence)
 
 
 def test_the_body_floor_is_calibrated_only_where_it_pays():
