@@ -81,20 +81,16 @@ deploy/local/redis.sh start 2>&1 | while IFS= read -r l; do say "$l"; done
   --channel "email:watch-officer@example.org" \
   --channel "webhook:http://127.0.0.1:$DEMO_HTTP_PORT/webhook;secret=demo-secret" >/dev/null
 
-# Each service in a session of its own: Ctrl-C (or a closed terminal) reaches this script
-# alone, whose trap stops them in order. Were they in the terminal's process group, they
-# would get the SIGINT too, and one exiting on it could end `wait -n` below before the trap
-# ran: the script then took the "a process exited" way out, status 1 (seen once in CI).
-setsid "$BIN/newswatch" demo-servers --http-port "$DEMO_HTTP_PORT" --smtp-port "$DEMO_SMTP_PORT" \
+"$BIN/newswatch" demo-servers --http-port "$DEMO_HTTP_PORT" --smtp-port "$DEMO_SMTP_PORT" \
   --received-file "$RECEIVED" 2>"$LOGS/demo-servers.log" &
 pids+=($!)
-NEWSWATCH_HEALTH_PORT=$(health_port 1) setsid "$BIN/newswatch" classifier >"$LOGS/classifier.log" 2>&1 &
+NEWSWATCH_HEALTH_PORT=$(health_port 1) "$BIN/newswatch" classifier >"$LOGS/classifier.log" 2>&1 &
 pids+=($!)
-NEWSWATCH_HEALTH_PORT=$(health_port 2) setsid "$BIN/newswatch" alerter 2>"$LOGS/alerter.log" &
+NEWSWATCH_HEALTH_PORT=$(health_port 2) "$BIN/newswatch" alerter 2>"$LOGS/alerter.log" &
 pids+=($!)
-NEWSWATCH_HEALTH_PORT=$(health_port 0) setsid "$BIN/newswatch" fetcher 2>"$LOGS/fetcher.log" &
+NEWSWATCH_HEALTH_PORT=$(health_port 0) "$BIN/newswatch" fetcher 2>"$LOGS/fetcher.log" &
 pids+=($!)
-NEWSWATCH_HEALTH_PORT=0 setsid "$BIN/newswatch" api >"$LOGS/api.log" 2>&1 &
+NEWSWATCH_HEALTH_PORT=0 "$BIN/newswatch" api >"$LOGS/api.log" 2>&1 &
 pids+=($!)
 api_key=$("$BIN/newswatch" keys create --team default --name "make run" 2>/dev/null)
 api_key_id=$(cut -d_ -f2 <<<"$api_key")

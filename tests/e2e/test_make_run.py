@@ -68,6 +68,10 @@ def _env(run_dir: Path, demo_port: int) -> dict[str, str]:
     }
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     folder = tmp_path_factory.mktemp("make-run")
@@ -80,6 +84,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, as a terminal's Ctrl-C would reach
+        # As from a terminal: SIGINT not ignored, even where the test runner was started in
+        # the background (nohup, `cmd &`), whose children inherit it ignored and whose shell
+        # could then neither trap Ctrl-C nor pass it on.
+        preexec_fn=_default_sigint,
     )
     assert script.stdout is not None
     tee = subprocess.Popen(["tee", str(log)], stdin=script.stdout, stdout=subprocess.DEVNULL)
