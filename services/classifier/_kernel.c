@@ -61,11 +61,7 @@ hash_chars(uint64_t h, const Py_UCS4 *chars, Py_ssize_t length)
 static uint64_t
 hash_str(uint64_t h, PyObject *text, Py_ssize_t length)
 {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    for (Py_ssize_t i = 0; i < length; i++)
-        h = mix(h, PyUnicode_READ(kind, data, i));
-    return h;
+    return mix_units(h, PyUnicode_KIND(text), PyUnicode_DATA(text), 0, length);
 }
 
 #define START(kind) mix(FNV_START, (kind))

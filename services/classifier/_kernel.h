@@ -26,6 +26,15 @@ finish(uint64_t h)
     return h ? h : 1;
 }
 
+/* ``mix`` over ``length`` code points of a str's data from ``start``. */
+static inline uint64_t
+mix_units(uint64_t h, int kind, const void *data, Py_ssize_t start, Py_ssize_t length)
+{
+    for (Py_ssize_t i = start; i < start + length; i++)
+        h = mix(h, PyUnicode_READ(kind, data, i));
+    return h;
+}
+
 
 /* Grow ``*block`` (``*cap`` elements of ``size`` bytes) to hold ``need``; -1 with
  * MemoryError set when it cannot. */

@@ -88,15 +88,6 @@ slot_of(Detector *self, uint64_t hash, int kind, const void *data, Py_ssize_t st
     }
 }
 
-static uint64_t
-hash_of(int kind, const void *data, Py_ssize_t start, Py_ssize_t length)
-{
-    uint64_t h = FNV_START;
-    for (Py_ssize_t k = 0; k < length; k++)
-        h = mix(h, PyUnicode_READ(kind, data, start + k));
-    return finish(h);
-}
-
 /* The entry of ``word`` (a str), made when absent. */
 static Entry *
 entry_for(Detector *self, PyObject *word)
@@ -108,7 +99,7 @@ entry_for(Detector *self, PyObject *word)
     int kind = PyUnicode_KIND(word);
     const void *data = PyUnicode_DATA(word);
     Py_ssize_t length = PyUnicode_GET_LENGTH(word);
-    uint64_t hash = hash_of(kind, data, 0, length);
+    uint64_t hash = finish(mix_units(FNV_START, kind, data, 0, length));
     Entry *entry = slot_of(self, hash, kind, data, 0, length);
     if (entry->hash == 0) {
         if (grow((void **)&self->pool, &self->pool_cap, self->pool_length + length,
