@@ -1,7 +1,7 @@
 """A faust agent that only consumes and acknowledges: faust's own ceiling on this machine.
 
-Run by benchmarks/stream.py as ``python -m benchmarks.faust_floor BOOTSTRAP TOPIC COUNT``;
-prints ``rate=<items/s> cpu_us=<CPU us per item>`` once COUNT records went through. faust's
+Run by benchmarks/stream.py as ``python -m benchmarks.faust_floor BOOTSTRAP TOPIC COUNT
+CONSUMER``, CONSUMER ``stock`` (faust's own fetch loop) or ``eager`` (the classifier's); prints ``rate=<items/s> cpu_us=<CPU us per item>`` once COUNT records went through. faust's
 data directory is a temporary folder, removed at exit, never the working directory.
 """
 
@@ -15,8 +15,10 @@ import uuid
 import faust
 from faust.worker import Worker
 
+from newswatch.classifier.eager import use_eager_consumer
 
-def main(bootstrap: str, topic: str, expected: int, datadir: str) -> None:
+
+def main(bootstrap: str, topic: str, expected: int, consumer: str, datadir: str) -> None:
     app = faust.App(
         f"bench-floor-{uuid.uuid4().hex[:8]}",
         broker=f"kafka://{bootstrap}",
@@ -30,6 +32,8 @@ def main(bootstrap: str, topic: str, expected: int, datadir: str) -> None:
         key_serializer="raw",
         value_serializer="raw",
     )
+    if consumer == "eager":
+        use_eager_consumer(app)
     seen = {"n": 0, "start": 0.0, "cpu": 0.0}
 
     @app.agent(app.topic(topic, key_serializer="raw", value_serializer="raw"))
@@ -50,4 +54,4 @@ def main(bootstrap: str, topic: str, expected: int, datadir: str) -> None:
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as folder:
-        main(sys.argv[1], sys.argv[2], int(sys.argv[3]), folder)
+        main(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], folder)

@@ -7,10 +7,13 @@ two-partition topic (speed-up over one). Workers run as `newswatch classifier` p
 started on empty topics; once their group is stable the items are produced, and the rate is
 measured between the first and last classified record's Kafka timestamps. Rows also give the
 cores the workers got and the load average: few cores busy means other work held the CPU.
+A faust agent that only consumes and acknowledges gives faust's own ceiling, once with its
+fetch loop and once with the eager one the worker uses (services/classifier/eager.py).
 """
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,7 +67,8 @@ async def _bench(bootstrap: str, items: list[tuple[bytes, bytes]]) -> list[Row]:
         two = await _workers(bootstrap, items, 2)
     except RuntimeError as exc:  # the rows of one worker still say something
         failure = str(exc)
-    floor, floor_us = _faust_floor(bootstrap, f"{one.prefix}.items.v1", len(items))
+    stock, stock_us = _faust_floor(bootstrap, f"{one.prefix}.items.v1", len(items), "stock")
+    eager, eager_us = _faust_floor(bootstrap, f"{one.prefix}.items.v1", len(items), "eager")
     one_us = one.cpu_seconds / len(items) * 1e6
     rows = [
         Row(f"bare aiokafka passthrough, {len(items):,} real items", passthrough, "/s"),
@@ -76,8 +80,10 @@ async def _bench(bootstrap: str, items: list[tuple[bytes, bytes]]) -> list[Row]:
         Row("  one worker: CPU per item", one_us, "us"),
         Row("  of which stream (CPU per item - route)", one_us - routing_us, "us"),
         Row(f"  one worker: load average at the end (of {os.cpu_count()} cores)", one.load, ""),
-        Row("faust alone: consume and ack, no work", floor, "/s"),
-        Row("  faust alone: CPU per item", floor_us, "us"),
+        Row("faust alone, its own fetch loop: consume and ack, no work", stock, "/s"),
+        Row("  faust alone, its own fetch loop: CPU per item", stock_us, "us"),
+        Row("faust alone, eager fetch loop (the worker's): consume and ack", eager, "/s"),
+        Row("  faust alone, eager fetch loop: CPU per item", eager_us, "us"),
     ]
     return rows + (
         [
@@ -131,7 +137,8 @@ async def _workers(bootstrap: str, items: list[tuple[bytes, bytes]], count: int)
         "NEWSWATCH_TOPIC_PARTITIONS": str(PARTITIONS),
         "NEWSWATCH_HEALTH_PORT": "0",  # two workers on one host cannot share the port
     }
-    workers = _start(env, count)
+    folder = Path(tempfile.mkdtemp(prefix="bench-stream-"))
+    workers = _start(env, count, folder)
     try:
         await _stable(bootstrap, group, count, workers)
         cpu_before, started = sum(_cpu_seconds(w.pid) for w in workers), time.perf_counter()
@@ -142,6 +149,8 @@ async def _workers(bootstrap: str, items: list[tuple[bytes, bytes]], count: int)
         load = os.getloadavg()[0]
         peak_kb = max(_peak_rss_kb(w.pid) for w in workers)
         rate = await _rate(bootstrap, settings.topics.classified, len(items))
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc} (the workers' logs: {folder})") from exc
     finally:
         for worker in workers:
             worker.terminate()
@@ -150,16 +159,17 @@ async def _workers(bootstrap: str, items: list[tuple[bytes, bytes]], count: int)
                 worker.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 worker.kill()
+    shutil.rmtree(folder)  # kept when the run failed: the workers' logs say why
     return Run(settings.topic_prefix, rate, cpu, peak_kb / 1024, cores, load)
 
 
-def _start(env: dict[str, str], count: int) -> list[subprocess.Popen]:  # type: ignore[type-arg]
-    logs = Path(tempfile.mkdtemp(prefix="bench-stream-"))
+def _start(env: dict[str, str], count: int, folder: Path) -> list[subprocess.Popen]:  # type: ignore[type-arg]
+    """``count`` workers, each with its log and faust data directory in ``folder``."""
     return [
         subprocess.Popen(
             [sys.executable, "-m", "newswatch.cli", "classifier"],
-            env=env,
-            stdout=(logs / f"worker{n}.log").open("w"),
+            env={**env, "NEWSWATCH_CLASSIFIER_DATA_DIR": str(folder / f"worker{n}-data")},
+            stdout=(folder / f"worker{n}.log").open("w"),
             stderr=subprocess.STDOUT,
         )
         for n in range(count)
@@ -273,10 +283,11 @@ async def _passthrough(bootstrap: str, prefix: str, expected: int) -> tuple[floa
     return moved / elapsed, cpu / moved * 1e6
 
 
-def _faust_floor(bootstrap: str, topic: str, expected: int) -> tuple[float, float]:
-    """Items/s and CPU us per item of a faust agent that only consumes and acknowledges."""
+def _faust_floor(bootstrap: str, topic: str, expected: int, consumer: str) -> tuple[float, float]:
+    """Items/s and CPU us per item of a faust agent that only consumes and acknowledges, with
+    faust's own fetch loop (``stock``) or the classifier's (``eager``)."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.faust_floor", bootstrap, topic, str(expected)],
+        [sys.executable, "-m", "benchmarks.faust_floor", bootstrap, topic, str(expected), consumer],
         capture_output=True,
         text=True,
         timeout=600,

@@ -21,7 +21,7 @@
 #include "_kernel.h"
 #include <stdint.h>
 
-#define API_VERSION 5
+#define API_VERSION 6
 #define STEM 5              /* a stem: the first five characters of a longer word (features.py) */
 #define PAIR_SEP 0x110000u  /* between a pair's two words: no code point has this value */
 enum kind { WORD = 1, STEM_KIND, PAIR, TITLE_WORD };
@@ -375,9 +375,45 @@ static PyTypeObject FeaturesType = {
     .tp_methods = Features_methods,
 };
 
+/* Kafka's murmur2 of a record key (org.apache.kafka.common.utils.Utils.murmur2, which every
+   Kafka client's default partitioner uses): the classifier's producer picks each output's
+   partition with it, as aiokafka's DefaultPartitioner does in Python. */
+static PyObject *
+kernel_murmur2(PyObject *module, PyObject *key)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(key, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const unsigned char *data = view.buf;
+    const Py_ssize_t length = view.len;
+    const uint32_t m = 0x5bd1e995;
+    uint32_t h = 0x9747b28cu ^ (uint32_t)length;
+    Py_ssize_t i = 0;
+    for (; i + 4 <= length; i += 4) {
+        uint32_t k = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 |
+                     (uint32_t)data[i + 2] << 16 | (uint32_t)data[i + 3] << 24;
+        k *= m;
+        k ^= k >> 24;
+        k *= m;
+        h = h * m ^ k;
+    }
+    switch (length - i) {
+    case 3: h ^= (uint32_t)data[i + 2] << 16; /* fall through */
+    case 2: h ^= (uint32_t)data[i + 1] << 8;  /* fall through */
+    case 1: h ^= data[i]; h *= m;
+    }
+    h ^= h >> 13;
+    h *= m;
+    h ^= h >> 15;
+    PyBuffer_Release(&view);
+    return PyLong_FromUnsignedLong(h);
+}
+
 static PyMethodDef kernel_functions[] = {
     {"sentences", kernel_sentences, METH_O,
      "sentences(text) -> list[tuple[int, str]]: text.sentences of a str."},
+    {"murmur2", kernel_murmur2, METH_O,
+     "murmur2(key: bytes) -> int: Kafka's murmur2 of a key, as aiokafka.partitioner.murmur2."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -386,7 +422,7 @@ static struct PyModuleDef kernel_module = {
     .m_methods = kernel_functions,
     .m_doc = PyDoc_STR("The classifier's hot paths in C: the model's features (Features) and "
                        "the literal search of rules, gate and framing (Automaton), language detection "
-                       "(Detector) and sentence splitting (sentences)."),
+                       "(Detector), sentence splitting (sentences) and Kafka's key hash (murmur2)."),
     .m_size = -1,
 };
 

@@ -8,7 +8,9 @@ import faust
 
 from newswatch.classifier import metrics
 from newswatch.classifier.classify import Classifier
+from newswatch.classifier.eager import use_eager_consumer
 from newswatch.classifier.lean import LeanMonitor, RawSchema
+from newswatch.classifier.partitioner import KeyPartitioner
 from newswatch.classifier.settings import ClassifierSettings
 from newswatch.classifier.stream import BatchPublisher, Pipeline
 from newswatch.shared.kafka import faust_credentials
@@ -41,10 +43,12 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
         producer_linger=settings.producer_linger_ms / 1000,
         producer_max_batch_size=settings.producer_batch_bytes,
         producer_compression_type=settings.producer_compression,
+        producer_partitioner=KeyPartitioner(),  # Kafka's default partitions, hashed in C
         key_serializer="raw",
         value_serializer="raw",
         Monitor=LeanMonitor,  # faust's per-record statistics: nothing reads them here
     )
+    use_eager_consumer(app)  # before the first topic: faust's fetch loop, no task per record
     counters = Counters(metrics.ROUTES)  # each count also goes to /metrics
     metrics.install(app, settings)
     items = app.topic(topics.items, schema=RawSchema(key_serializer="raw", value_serializer="raw"))

@@ -1,6 +1,6 @@
 """Which code runs the classifier's hot paths: the C kernel, or its Python reference.
 
-Four parts, each a drop-in for Python code that stays the reference:
+Five parts, each a drop-in for Python code that stays the reference:
 
 - ``Features`` (``_kernel.c``) cuts the words of an item's title and lead, looks up its
   words, stems and pairs in the model's vocabulary and sums their weights
@@ -10,7 +10,9 @@ Four parts, each a drop-in for Python code that stays the reference:
 - ``Detector`` (``_language.c``) decides a sample's language from ``language.py``'s tables
   (``language.detect_lowered`` in Python);
 - ``sentences`` (``_text.c``) splits a text into sentences with their offsets
-  (``text.sentences`` in Python).
+  (``text.sentences`` in Python);
+- ``murmur2`` (``_kernel.c``) hashes a record key as every Kafka client's default
+  partitioner does (``aiokafka.partitioner.murmur2`` in Python).
 
 ``tests/unit/test_kernel.py`` checks that both give what the reference gives on every
 labelled and real feed item. Where the kernel was not built (no C compiler when installing)
@@ -33,7 +35,7 @@ try:
 except ImportError:  # not built: the Python reference runs
     _kernel = None  # type: ignore[assignment]
 
-API_VERSION = 5  # what this module expects of _kernel.c; a stale build is not used
+API_VERSION = 6  # what this module expects of _kernel.c; a stale build is not used
 
 Logits = Callable[[str, str, Sequence[int]], tuple[float, ...]]
 
@@ -75,6 +77,11 @@ def native_detector(**tables: Any) -> Any:
 def native_sentences() -> Callable[[str], list[tuple[int, str]]] | None:
     """``sentences(text)`` in C, or None: use Python."""
     return _kernel.sentences if available() else None
+
+
+def native_murmur2() -> Callable[[bytes], int] | None:
+    """Kafka's ``murmur2(key)`` in C, or None: use aiokafka's."""
+    return _kernel.murmur2 if available() else None
 
 
 def native_logits(

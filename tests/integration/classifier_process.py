@@ -34,6 +34,17 @@ def start_classifier(
     )
 
 
+def stop_classifier(worker: subprocess.Popen) -> None:
+    """SIGTERM and wait for its shutdown; SIGKILL if it takes more than 20 s."""
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
 def _run() -> None:
     from newswatch.classifier.classify import Classifier
     from newswatch.classifier.main import main

@@ -4,7 +4,6 @@ on real Kafka, a poison record followed by good items on the same partition."""
 import asyncio
 import hashlib
 import random
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from newswatch.shared.contracts import ClassifiedItem, DeadLetter
 from newswatch.shared.kafka import ensure_topics
 from newswatch.shared.settings import CommonSettings
 from tests.factories import news_item
-from tests.integration.classifier_process import start_classifier
+from tests.integration.classifier_process import start_classifier, stop_classifier
 from tests.integration.helpers import read_topic
 
 pytestmark = [pytest.mark.kafka]
@@ -52,7 +51,7 @@ async def run_poison_case(
         await _committed(bootstrap, f"{settings.topic_prefix}-classifier", topics.items, log)
         letters = await read_topic(bootstrap, topics.dead_letter("items"), expect=2, within=3)
     finally:
-        _stop(worker)
+        stop_classifier(worker)
     assert len(letters) == 1, f"{len(letters)} dead letters\n{_tail(log)}"
     (letter,) = letters
     assert letter.key == b"poison" and len(letter.value) < 1_000_000
@@ -115,15 +114,6 @@ async def _committed(bootstrap: str, group: str, topic: str, log: Path) -> None:
             await asyncio.sleep(0.3)
     finally:
         await reader.stop()
-
-
-def _stop(worker: subprocess.Popen) -> None:
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
 
 
 def _tail(log: Path) -> str:
