@@ -10,7 +10,9 @@ import contextlib
 import multiprocessing
 import os
 import resource
+import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -106,22 +108,32 @@ def feed_server() -> Iterator[tuple[str, "multiprocessing.Array"]]:  # type: ign
 
 @contextlib.contextmanager
 def servers() -> Iterator[tuple[str, str] | None]:
+    """Kafka and Redis for the benchmarks: the environment's, else private ones started on a
+    fresh data directory (hundreds of old bench topics made the broker slow to start)."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("REDIS_URL"):
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["REDIS_URL"]
         return
-    env = {**os.environ, **BENCH_PORTS, "NEWSWATCH_RUN_DIR": str(ROOT / ".run" / "bench")}
+    run_dir = ROOT / ".run" / "bench"
+    env = {**os.environ, **BENCH_PORTS, "NEWSWATCH_RUN_DIR": str(run_dir)}
     scripts = [ROOT / "deploy/local/kafka.sh", ROOT / "deploy/local/redis.sh"]
+    for script in scripts:  # a broker left over from an interrupted run would hold the data
+        subprocess.run([str(script), "stop"], env=env, capture_output=True)
+    shutil.rmtree(run_dir, ignore_errors=True)
     started = [
         subprocess.run([str(s), "start"], env=env, capture_output=True, text=True) for s in scripts
     ]
     try:
-        if any(s.returncode for s in started):
-            yield None
-        else:
-            yield (
+        failed = [s for s in started if s.returncode]
+        for run in failed:  # the table says "skipped"; this says why
+            print(f"{' '.join(run.args)}: {run.stderr.strip()[-2000:]}", file=sys.stderr)
+        yield (
+            None
+            if failed
+            else (
                 f"127.0.0.1:{BENCH_PORTS['KAFKA_PORT']}",
                 f"redis://127.0.0.1:{BENCH_PORTS['REDIS_PORT']}/0",
             )
+        )
     finally:
         for script in reversed(scripts):
             subprocess.run([str(script), "stop"], env=env, capture_output=True)
