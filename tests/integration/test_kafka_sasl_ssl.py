@@ -29,8 +29,8 @@ from newswatch.shared.kafka import (
 from newswatch.shared.settings import CommonSettings
 from tests.conftest import _private
 from tests.factories import news_item
-from tests.integration.classifier_process import start_classifier
-from tests.integration.test_classifier_poison import _stop, _tail
+from tests.integration.classifier_process import start_classifier, stop_classifier
+from tests.integration.test_classifier_poison import _tail
 from tests.servers import PrivateKafka
 from tests.tls_ca import KEYSTORE_PASSWORD, LocalCA
 
@@ -164,7 +164,7 @@ async def test_admin_producer_classifier_and_consumer_over_sasl_ssl(
                 got += [ClassifiedItem.model_validate_json(r.value) for r in records]
     finally:
         await consumer.stop()
-        _stop(worker)
+        stop_classifier(worker)
     titles = sorted(c.item.title for c in got)
     assert titles == sorted(f"Secured pipeline check {n}" for n in range(1, ITEMS + 1))
 
