@@ -6,6 +6,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer
 
@@ -31,6 +32,11 @@ async def read_topic(bootstrap: str, topic: str, *, expect: int, within: float =
     finally:
         await consumer.stop()
     return records
+
+
+def log_tail(log: Path, chars: int = 4000) -> str:
+    """The end of a service's log, for an assertion's message ("" before it exists)."""
+    return log.read_text(errors="replace")[-chars:] if log.exists() else ""
 
 
 async def until(

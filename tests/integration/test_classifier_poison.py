@@ -15,7 +15,7 @@ from newswatch.shared.kafka import ensure_topics
 from newswatch.shared.settings import CommonSettings
 from tests.factories import news_item
 from tests.integration.classifier_process import start_classifier, stop_classifier
-from tests.integration.helpers import read_topic
+from tests.integration.helpers import log_tail, read_topic
 
 pytestmark = [pytest.mark.kafka]
 GOOD = 20
@@ -45,14 +45,14 @@ async def run_poison_case(
     worker = start_classifier(server_env, log, explode_on=explode_on)
     try:
         classified = await read_topic(bootstrap, topics.classified, expect=GOOD, within=90)
-        assert len(classified) == GOOD, f"good items stuck behind the poison\n{_tail(log)}"
+        assert len(classified) == GOOD, f"good items stuck behind the poison\n{log_tail(log)}"
         # The positive signal before counting dead letters: the worker committed the
         # offset past the last good item, so everything it sent is confirmed.
         await _committed(bootstrap, f"{settings.topic_prefix}-classifier", topics.items, log)
         letters = await read_topic(bootstrap, topics.dead_letter("items"), expect=2, within=3)
     finally:
         stop_classifier(worker)
-    assert len(letters) == 1, f"{len(letters)} dead letters\n{_tail(log)}"
+    assert len(letters) == 1, f"{len(letters)} dead letters\n{log_tail(log)}"
     (letter,) = letters
     assert letter.key == b"poison" and len(letter.value) < 1_000_000
     items = [ClassifiedItem.model_validate_json(r.value) for r in classified]
@@ -110,11 +110,9 @@ async def _committed(bootstrap: str, group: str, topic: str, log: Path) -> None:
     deadline = loop.time() + 60
     try:
         while (committed := await reader.committed(partition)) != end:
-            assert loop.time() < deadline, f"offset {committed} never reached {end}\n{_tail(log)}"
+            assert loop.time() < deadline, (
+                f"offset {committed} never reached {end}\n{log_tail(log)}"
+            )
             await asyncio.sleep(0.3)
     finally:
         await reader.stop()
-
-
-def _tail(log: Path) -> str:
-    return log.read_text()[-4000:] if log.exists() else ""

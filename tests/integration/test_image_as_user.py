@@ -21,6 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from redis.asyncio import Redis
 
 from tests.conftest import unavailable
+from tests.integration.helpers import log_tail
 from tests.integration.image_user import (
     DOCKERFILE,
     ImageRoot,
@@ -133,11 +134,11 @@ async def test_every_service_starts_as_the_image_user_and_becomes_ready(
         while waiting:
             for name in sorted(waiting):
                 code = processes[name].poll()
-                assert code is None, f"{name} exited with {code}:\n{_tail(logs[name])}"
+                assert code is None, f"{name} exited with {code}:\n{log_tail(logs[name])}"
                 if await ready[name]():
                     waiting.discard(name)
             assert loop.time() < give_up, "not ready: " + "; ".join(
-                f"{name}:\n{_tail(logs[name])}" for name in sorted(waiting)
+                f"{name}:\n{log_tail(logs[name])}" for name in sorted(waiting)
             )
             await asyncio.sleep(0.5)
         assert list(root.workdir.iterdir()) == [], "a service wrote into its working directory"
@@ -176,7 +177,3 @@ def _stop(processes: dict[str, subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def _tail(log: Path, chars: int = 3000) -> str:
-    return log.read_text(errors="replace")[-chars:]

@@ -30,7 +30,7 @@ from newswatch.shared.settings import CommonSettings
 from tests.conftest import _private
 from tests.factories import news_item
 from tests.integration.classifier_process import start_classifier, stop_classifier
-from tests.integration.test_classifier_poison import _tail
+from tests.integration.helpers import log_tail
 from tests.servers import PrivateKafka
 from tests.tls_ca import KEYSTORE_PASSWORD, LocalCA
 
@@ -158,8 +158,8 @@ async def test_admin_producer_classifier_and_consumer_over_sasl_ssl(
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 120
         while len(got) < ITEMS:
-            assert worker.poll() is None, f"classifier exited\n{_tail(log)}"
-            assert loop.time() < deadline, f"{len(got)}/{ITEMS} classified\n{_tail(log)}"
+            assert worker.poll() is None, f"classifier exited\n{log_tail(log)}"
+            assert loop.time() < deadline, f"{len(got)}/{ITEMS} classified\n{log_tail(log)}"
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 got += [ClassifiedItem.model_validate_json(r.value) for r in records]
     finally:
