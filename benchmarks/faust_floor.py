@@ -1,7 +1,8 @@
 """A faust agent that only consumes and acknowledges: faust's own ceiling on this machine.
 
 Run by benchmarks/stream.py as ``python -m benchmarks.faust_floor BOOTSTRAP TOPIC COUNT
-CONSUMER``, CONSUMER ``stock`` (faust's own fetch loop) or ``eager`` (the classifier's); prints ``rate=<items/s> cpu_us=<CPU us per item>`` once COUNT records went through. faust's
+CONSUMER``, CONSUMER ``stock`` (faust's own fetch loop) or ``eager`` (the classifier's);
+prints ``rate=<items/s> cpu_us=<CPU us per item>`` once COUNT records went through. faust's
 data directory is a temporary folder, removed at exit, never the working directory.
 """
 

@@ -109,7 +109,7 @@ def feed_server() -> Iterator[tuple[str, "multiprocessing.Array"]]:  # type: ign
 @contextlib.contextmanager
 def servers() -> Iterator[tuple[str, str] | None]:
     """Kafka and Redis for the benchmarks: the environment's, else private ones started on a
-    fresh data directory (hundreds of old bench topics made the broker slow to start)."""
+    fresh data directory (every run's topics would otherwise pile up there)."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("REDIS_URL"):
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["REDIS_URL"]
         return

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 
 async def read_topic(bootstrap: str, topic: str, *, expect: int, within: float = 30.0) -> list:
@@ -37,6 +37,33 @@ async def read_topic(bootstrap: str, topic: str, *, expect: int, within: float =
 def log_tail(log: Path, chars: int = 4000) -> str:
     """The end of a service's log, for an assertion's message ("" before it exists)."""
     return log.read_text(errors="replace")[-chars:] if log.exists() else ""
+
+
+async def until_committed_to_end(
+    bootstrap: str,
+    group: str,
+    topic: str,
+    partitions: int,
+    *,
+    within: float = 60.0,
+    explain: Callable[[], str] = lambda: "",
+) -> None:
+    """Wait until ``group`` committed the end offset of each of ``topic``'s first
+    ``partitions``: the positive signal that everything it consumed there was handled."""
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await reader.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        ends = await reader.end_offsets(tps)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while (committed := {tp: await reader.committed(tp) for tp in tps}) != ends:
+            assert loop.time() < deadline, (
+                f"committed {committed}, the ends are {ends}\n{explain()}"
+            )
+            await asyncio.sleep(0.2)
+    finally:
+        await reader.stop()
 
 
 async def until(

@@ -19,7 +19,7 @@ from newswatch.shared.kafka import ensure_topics
 from newswatch.shared.settings import CommonSettings
 from tests.factories import news_item
 from tests.integration.classifier_process import start_classifier, stop_classifier
-from tests.integration.helpers import read_topic
+from tests.integration.helpers import log_tail, read_topic, until_committed_to_end
 
 pytestmark = [pytest.mark.kafka]
 ITEMS = 6_000
@@ -61,11 +61,15 @@ async def test_a_worker_killed_mid_stream_loses_nothing(server_env, tmp_path: Pa
         stop_classifier(first)
     assert seen < ITEMS, f"the first worker finished ({seen}) before it was killed: raise ITEMS"
 
-    second = start_classifier(env, tmp_path / "second.log")
+    log = tmp_path / "second.log"
+    second = start_classifier(env, log)
     try:
         # The positive signal: the group committed every item's offset, so all it sent is
         # confirmed; only then is the absence of any item meaningful.
-        await _committed_to_end(bootstrap, settings.topic_prefix + "-classifier", topics.items)
+        group = f"{settings.topic_prefix}-classifier"
+        await until_committed_to_end(
+            bootstrap, group, topics.items, PARTITIONS, within=120, explain=lambda: log_tail(log)
+        )
     finally:
         stop_classifier(second)
 
@@ -89,21 +93,5 @@ async def _until_on_topic(bootstrap: str, topic: str, count: int, worker: subpro
             assert worker.poll() is None, "the first worker exited on its own"
             await asyncio.sleep(0.1)
         raise AssertionError(f"{topic}: fewer than {count} records after 90 s")
-    finally:
-        await reader.stop()
-
-
-async def _committed_to_end(bootstrap: str, group: str, topic: str) -> None:
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
-    await reader.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-        ends = await reader.end_offsets(partitions)
-        for _ in range(1200):
-            committed = {p: await reader.committed(p) for p in partitions}
-            if committed == ends:
-                return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"committed {committed}, the ends are {ends}")
     finally:
         await reader.stop()

@@ -1,13 +1,12 @@
 """Poison records never block the classifier and are never lost: a real faust worker process
 on real Kafka, a poison record followed by good items on the same partition."""
 
-import asyncio
 import hashlib
 import random
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from newswatch.classifier.rules import load_default_tags
 from newswatch.shared.contracts import ClassifiedItem, DeadLetter
@@ -15,7 +14,7 @@ from newswatch.shared.kafka import ensure_topics
 from newswatch.shared.settings import CommonSettings
 from tests.factories import news_item
 from tests.integration.classifier_process import start_classifier, stop_classifier
-from tests.integration.helpers import log_tail, read_topic
+from tests.integration.helpers import log_tail, read_topic, until_committed_to_end
 
 pytestmark = [pytest.mark.kafka]
 GOOD = 20
@@ -48,7 +47,10 @@ async def run_poison_case(
         assert len(classified) == GOOD, f"good items stuck behind the poison\n{log_tail(log)}"
         # The positive signal before counting dead letters: the worker committed the
         # offset past the last good item, so everything it sent is confirmed.
-        await _committed(bootstrap, f"{settings.topic_prefix}-classifier", topics.items, log)
+        group = f"{settings.topic_prefix}-classifier"
+        await until_committed_to_end(
+            bootstrap, group, topics.items, 1, explain=lambda: log_tail(log)
+        )
         letters = await read_topic(bootstrap, topics.dead_letter("items"), expect=2, within=3)
     finally:
         stop_classifier(worker)
@@ -99,20 +101,3 @@ def assert_describes(letter: DeadLetter, poison: bytes, offset: int, env: dict[s
     assert (letter.partition, letter.offset) == (0, offset)
     assert letter.payload_bytes == len(poison)
     assert letter.payload_sha256 == hashlib.sha256(poison).hexdigest()
-
-
-async def _committed(bootstrap: str, group: str, topic: str, log: Path) -> None:
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
-    await reader.start()
-    partition = TopicPartition(topic, 0)
-    end = (await reader.end_offsets([partition]))[partition]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
-    try:
-        while (committed := await reader.committed(partition)) != end:
-            assert loop.time() < deadline, (
-                f"offset {committed} never reached {end}\n{log_tail(log)}"
-            )
-            await asyncio.sleep(0.3)
-    finally:
-        await reader.stop()
