@@ -49,6 +49,23 @@ class ClassifierSettings(CommonSettings):
         gt=0,
         description="A batch that is not full is processed after this long (added latency).",
     )
+    fetch_bytes_per_partition: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024 * 1024,
+        description=(
+            "Most bytes one fetch brings per partition (Kafka's max.partition.fetch.bytes). "
+            "The consumer asks for a partition's next chunk only once the last one is handed "
+            "over; a chunk of a few thousand items keeps the worker from waiting on the broker."
+        ),
+    )
+    poll_records: int = Field(
+        default=4000,
+        ge=1,
+        description=(
+            "Most records handed from the consumer to the stream at once (max.poll.records); "
+            "at least a batch, so that a whole fetched chunk moves over in one hand-over."
+        ),
+    )
     send_attempts: int = Field(
         default=3,
         ge=1,
