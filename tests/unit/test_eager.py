@@ -12,6 +12,7 @@ import inspect
 import faust
 import pytest
 from faust.transport.consumer import Consumer
+from faust.types import TP
 
 from newswatch.classifier.eager import EagerConsumer, start_eagerly, use_eager_consumer
 
@@ -105,3 +106,28 @@ def test_faust_s_fetch_loop_is_the_one_the_eager_loop_repeats() -> None:
         "faust's Consumer._drain_messages changed: bring EagerConsumer._drain_messages level "
         "with it (keep only the eager hand-over different), then update FAUST_DRAIN_SHA256"
     )
+
+
+async def test_a_fetch_loop_paused_by_full_buffers_goes_on_once_one_drains() -> None:
+    # faust's own loop sleeps a second when every partition is paused, fetching nothing
+    # even if a buffer drained meanwhile; the eager consumer fetches as soon as one does.
+    app = faust.App("eager-resume-test", broker="kafka://localhost:1")
+    use_eager_consumer(app)
+    consumer = app.consumer
+    tp = TP("items", 0)
+    consumer._set_active_tps({tp})
+    consumer.on_buffer_full(tp)  # the stream's buffer is nearly full: tp is paused
+    asked: list[set[TP]] = []
+
+    async def getmany(active_partitions: set[TP], **_: float) -> dict[TP, list[object]]:
+        asked.append(set(active_partitions))
+        return {}
+
+    consumer._getmany = getmany  # type: ignore[method-assign]  # the broker's side
+    waiting = asyncio.ensure_future(consumer._wait_next_records(30.0))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done() and asked == []  # nothing to fetch from yet
+    consumer.on_buffer_drop(tp)  # the agent emptied the buffer below 40 %
+    records, active = await asyncio.wait_for(waiting, 10)
+    assert asked == [{tp}] and active == {tp} and records == {}
