@@ -10,6 +10,7 @@ from newswatch.classifier import metrics
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.eager import use_eager_consumer
 from newswatch.classifier.lean import LeanMonitor, RawSchema
+from newswatch.classifier.outbox import BatchSender
 from newswatch.classifier.partitioner import KeyPartitioner
 from newswatch.classifier.settings import ClassifierSettings
 from newswatch.classifier.stream import BatchPublisher, Pipeline
@@ -21,6 +22,7 @@ log = logging.getLogger("newswatch.classifier")
 
 def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.App:
     topics = settings.topics
+    partitioner = KeyPartitioner()
     app = faust.App(
         settings.app_id,
         broker=[f"kafka://{h.strip()}" for h in settings.kafka_bootstrap_servers.split(",")],
@@ -45,7 +47,7 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
         producer_linger=settings.producer_linger_ms / 1000,
         producer_max_batch_size=settings.producer_batch_bytes,
         producer_compression_type=settings.producer_compression,
-        producer_partitioner=KeyPartitioner(),  # Kafka's default partitions, hashed in C
+        producer_partitioner=partitioner,  # Kafka's default partitions, hashed in C
         key_serializer="raw",
         value_serializer="raw",
         Monitor=LeanMonitor,  # faust's per-record statistics: nothing reads them here
@@ -62,8 +64,19 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
         def send(topic: str, key: bytes | None, value: bytes) -> Awaitable[Awaitable[Any]]:
             return producer.send(topic, key, value, None, None, None)
 
+        # A batch's first sends go out as Kafka record batches built here, through the
+        # aiokafka producer inside faust's (faust offers no batch send of its own).
+        kafka = producer._ensure_producer()  # type: ignore[attr-defined]
+        send_all = BatchSender(
+            kafka, partitioner, send, max_record_bytes=app.conf.producer_max_request_size
+        )
         publisher = BatchPublisher(
-            send, metrics.timed(classifier), topics, counters, attempts=settings.send_attempts
+            send,
+            metrics.timed(classifier),
+            topics,
+            counters,
+            send_all=send_all,
+            attempts=settings.send_attempts,
         )
 
         # Acks are ours: a batch's offsets are acknowledged only once every record in it is

@@ -25,6 +25,10 @@ log = logging.getLogger("newswatch.classifier")
 
 # Starts a send and returns the future of its confirmation (faust's and aiokafka's shape).
 Send = Callable[[str, bytes | None, bytes], Awaitable["asyncio.Future[Any]"]]
+# Starts the sends of many records at once: one future per record, in order (records sent in
+# one Kafka batch share its future). Never raises: a record that could not be started gets a
+# future that holds the error, and is then retried on its own like any failed send.
+SendAll = Callable[[Sequence[Outgoing]], Awaitable[list["asyncio.Future[Any]"]]]
 
 OUTPUTS, DEAD_LETTER, BARE_DEAD_LETTER = 0, 1, 2
 Batch = TypeVar("Batch")
@@ -61,11 +65,15 @@ class BatchPublisher:
         topics: Topics,
         counters: Counters,
         *,
+        send_all: SendAll | None = None,
         attempts: int = 3,
         backoff_seconds: float = 0.2,
         max_backoff_seconds: float = 5.0,
     ) -> None:
+        """``send`` starts one record's send (retries and dead letters go one by one);
+        ``send_all`` a batch's first sends at once (default: ``send``, record by record)."""
         self._send = send
+        self._send_all = send_all or self._one_by_one
         self._classifier = classifier
         self._topics = topics
         self._dead_letters = topics.dead_letter("items")
@@ -76,15 +84,28 @@ class BatchPublisher:
 
     async def publish(self, records: Sequence[Record]) -> None:
         """Return once every record is published or dead-lettered, confirmed by Kafka."""
-        works = [await self.start(record) for record in records]
-        for work in works:
+        for work in await self.start(records):
             await self.finish(work)
 
-    async def start(self, record: Record) -> "_Work":
-        """Route the record and start its sends, without waiting for Kafka's confirmation."""
-        work = self._route(record)
-        await self._start(work)
-        return work
+    async def start(self, records: Sequence[Record]) -> list["_Work"]:
+        """Route the records and start all their sends, without waiting for Kafka's
+        confirmation."""
+        works = [self._route(record) for record in records]
+        outs = [out for work in works for out in work.pending]
+        futures = iter(await self._send_all(outs))
+        for work in works:
+            work.sent = [(out, next(futures)) for out in work.pending]
+            work.pending = []
+        return works
+
+    async def _one_by_one(self, outs: Sequence[Outgoing]) -> list["asyncio.Future[Any]"]:
+        futures = []
+        for out in outs:
+            try:
+                futures.append(await self._send(out.topic, out.key, out.value))
+            except Exception as exc:  # refused before leaving, e.g. larger than Kafka allows
+                futures.append(failed_future(exc))
+        return futures
 
     async def finish(self, work: "_Work") -> None:
         """Wait until the record's sends are confirmed; retry what failed, dead-letter what
@@ -218,7 +239,7 @@ class Pipeline(Generic[Batch]):
 
     async def push(self, batch: Batch, records: Sequence[Record]) -> None:
         """Route ``records`` and start their sends; return once the previous batch is acked."""
-        works = [await self._publisher.start(record) for record in records]
+        works = await self._publisher.start(records)
         await self.drain()  # raises what confirming the previous batch raised
         self._confirming = asyncio.ensure_future(self._finish(batch, works))
 
@@ -237,3 +258,10 @@ class Pipeline(Generic[Batch]):
         for work in works:
             await self._publisher.finish(work)
         await self._ack(batch)
+
+
+def failed_future(error: BaseException) -> "asyncio.Future[Any]":
+    """A send's future that already holds its error."""
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    future.set_exception(error)
+    return future

@@ -133,3 +133,25 @@ async def test_the_pipeline_acks_a_batch_only_once_kafka_confirmed_it_and_in_ord
     kafka.confirm(1)
     await pipeline.drain()
     assert acked == ["first", "second"]
+
+
+async def test_records_of_a_refused_batch_are_retried_one_by_one():
+    kafka, batches = FakeKafka(), []
+
+    async def send_all(outs):
+        batches.append([out.key for out in outs])
+        refused = asyncio.get_running_loop().create_future()
+        refused.set_exception(RuntimeError("the batch was refused"))
+        return [refused] * len(outs)  # one Kafka batch: its records share its future
+
+    pub = BatchPublisher(
+        kafka.send, CLASSIFIER, TOPICS, Counters(), send_all=send_all, backoff_seconds=0.001
+    )
+    items = [news_item(1), news_item(2)]
+    await pub.publish([Rec(item.to_json_bytes()) for item in items])
+    ids = [item.id.encode() for item in items]  # the outputs' keys
+    assert batches == [ids]  # the first sends went out together
+    # Then each record on its own, through the ordinary send:
+    assert sorted((t, k) for t, k, _ in kafka.sent) == [("nw.classified.v1", k) for k in ids]
+    counts = pub.counters.snapshot()
+    assert counts["classified"] == 2 and counts["send_failed"] == 2
