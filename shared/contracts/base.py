@@ -51,4 +51,6 @@ class Contract(BaseModel):
     )
 
     def to_json_bytes(self) -> bytes:
-        return self.model_dump_json(exclude_none=False).encode()
+        # model_dump_json's own bytes: it decodes them to a str, which we would encode back
+        # (half the cost of encoding a classified item).
+        return self.__pydantic_serializer__.to_json(self, exclude_none=False)

@@ -51,3 +51,10 @@ def test_topic_names_carry_the_major_version_and_refuse_odd_tags():
     assert topics.feedback in topics.pipeline([])
     with pytest.raises(ValueError):
         topics.tag("Strike!")
+
+
+def test_a_contract_goes_on_the_wire_as_pydantic_writes_it_in_utf_8() -> None:
+    item = news_item(1, title="Нічна атака дронів на Київ — «тривога» до ранку")
+    wire = item.to_json_bytes()
+    assert wire == item.model_dump_json().encode("utf-8")
+    assert "«тривога»".encode() in wire  # not escaped to \\u sequences
