@@ -19,7 +19,7 @@ from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from newswatch.classifier.partitioner import KeyPartitioner
 from newswatch.classifier.routing import Outgoing
-from newswatch.classifier.stream import Send, failed_future
+from newswatch.classifier.stream import Send, failed_future, send_one
 
 
 class BatchSender:
@@ -47,15 +47,18 @@ class BatchSender:
         for index, out in enumerate(outs):
             partition = await self._partition(out, partitions)
             if partition is None:  # no key, too large, or an unknown topic: on its own
-                futures[index] = await self._one(out)
+                futures[index] = await send_one(self._send, out)
                 continue
             where = (out.topic, partition)
-            batch, members = open_batches.get(where) or (self._producer.create_batch(), [])
-            if batch.append(key=out.key, value=out.value, timestamp=None) is None:
-                await self._submit(where, batch, members, futures)  # full: send it, start anew
+            batch, members = open_batches.get(where, (None, []))
+            if batch is not None and not _append(batch, out):  # full: send it
+                await self._submit(where, batch, members, futures)
+                batch = None
+            if batch is None:  # start the next one
                 batch, members = self._producer.create_batch(), []
-                if batch.append(key=out.key, value=out.value, timestamp=None) is None:
-                    futures[index] = await self._one(out)  # not even alone: send's own error
+                if not _append(batch, out):  # not even alone: its own send says why
+                    futures[index] = await send_one(self._send, out)
+                    open_batches.pop(where, None)
                     continue
             members.append(index)
             open_batches[where] = (batch, members)
@@ -91,8 +94,6 @@ class BatchSender:
         for index in members:
             futures[index] = future
 
-    async def _one(self, out: Outgoing) -> "asyncio.Future[Any]":
-        try:
-            return await self._send(out.topic, out.key, out.value)
-        except Exception as exc:  # refused before leaving, e.g. larger than Kafka allows
-            return failed_future(exc)
+
+def _append(batch: BatchBuilder, out: Outgoing) -> bool:
+    return batch.append(key=out.key, value=out.value, timestamp=None) is not None

@@ -99,13 +99,7 @@ class BatchPublisher:
         return works
 
     async def _one_by_one(self, outs: Sequence[Outgoing]) -> list["asyncio.Future[Any]"]:
-        futures = []
-        for out in outs:
-            try:
-                futures.append(await self._send(out.topic, out.key, out.value))
-            except Exception as exc:  # refused before leaving, e.g. larger than Kafka allows
-                futures.append(failed_future(exc))
-        return futures
+        return [await send_one(self._send, out) for out in outs]
 
     async def finish(self, work: "_Work") -> None:
         """Wait until the record's sends are confirmed; retry what failed, dead-letter what
@@ -258,6 +252,15 @@ class Pipeline(Generic[Batch]):
         for work in works:
             await self._publisher.finish(work)
         await self._ack(batch)
+
+
+async def send_one(send: Send, out: Outgoing) -> "asyncio.Future[Any]":
+    """Start one record's send. A refusal before it leaves (larger than Kafka allows, say)
+    comes back as a future that holds the error, like a send Kafka failed."""
+    try:
+        return await send(out.topic, out.key, out.value)
+    except Exception as exc:
+        return failed_future(exc)
 
 
 def failed_future(error: BaseException) -> "asyncio.Future[Any]":
