@@ -95,7 +95,7 @@ async def _bench(bootstrap: str, items: list[tuple[bytes, bytes]]) -> list[Row]:
         ),
         Row("  one worker, items arriving while it runs: items/s", one.rate, "/s"),
         Row("  one worker: peak RSS", max(one.peak_mb, one_drain.peak_mb), "MB", 300, "<="),
-        Row("  one worker: CPU per item", one_us, "us"),
+        Row("  one worker, items arriving: CPU per item", one_us, "us"),
         Row("  of which stream (CPU per item - route)", one_us - routing_us, "us"),
         Row(f"  one worker: load average at the end (of {os.cpu_count()} cores)", one.load, ""),
         Row("faust alone, its own fetch loop: consume and ack, no work", stock, "/s"),
@@ -116,8 +116,12 @@ async def _bench(bootstrap: str, items: list[tuple[bytes, bytes]]) -> list[Row]:
             ),
             Row("  two workers, items arriving while they run: items/s", two.rate, "/s"),
             Row("  two workers / one worker (items arriving)", two.rate / one.rate, "x"),
-            Row("  two workers: CPU per item (both)", two.cpu_seconds / len(items) * 1e6, "us"),
-            Row("  two workers: cores busy while draining", two.cores, ""),
+            Row(
+                "  two workers, items arriving: CPU per item (both)",
+                two.cpu_seconds / len(items) * 1e6,
+                "us",
+            ),
+            Row("  two workers, items arriving: cores busy", two.cores, ""),
             Row(
                 f"  two workers: load average at the end (of {os.cpu_count()} cores)", two.load, ""
             ),

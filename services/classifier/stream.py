@@ -136,12 +136,9 @@ class BatchPublisher:
         return _Work(record, list(routed.outgoing), tags=routed.tags)
 
     async def _start(self, work: _Work) -> None:
+        """Send again, one by one, what is pending (a refusal shows when it is confirmed)."""
         outs, work.pending = work.pending, []
-        for out in outs:
-            try:
-                work.sent.append((out, await self._send(out.topic, out.key, out.value)))
-            except Exception as exc:  # refused before leaving, e.g. larger than Kafka allows
-                self._note(work, out, exc)
+        work.sent += [(out, await send_one(self._send, out)) for out in outs]
 
     async def _confirm(self, work: _Work) -> None:
         sent, work.sent = work.sent, []
