@@ -11,11 +11,13 @@ from redis.asyncio import Redis
 
 from newswatch.fetcher.feeds import FeedSpec, feed_id_for
 from newswatch.fetcher.schedule import FeedHealth
+from newswatch.shared.redis_batches import CommandBatcher
 
 
 class FeedRegistry:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
+        self._batched = CommandBatcher(redis)  # polls ending together save health at once
         self._feeds = f"{prefix}:fetcher:feeds"
         self._version = f"{prefix}:fetcher:feeds:version"
         self._health = f"{prefix}:fetcher:health"
@@ -75,7 +77,8 @@ class FeedRegistry:
         }
 
     async def save_health(self, feed_id: str, health: FeedHealth) -> None:
-        await self._redis.hset(self._health, feed_id, health.model_dump_json())
+        value = health.model_dump_json()
+        await self._batched.call(lambda pipe: pipe.hset(self._health, feed_id, value))
 
     async def count_error(self, kind: str) -> None:
         await self._redis.hincrby(self._errors, kind, 1)

@@ -5,12 +5,14 @@ from redis.asyncio import Redis
 from newswatch.fetcher.dedupe import Published
 from newswatch.fetcher.http import Validators
 from newswatch.shared.contracts import NewsItem
+from newswatch.shared.redis_batches import CommandBatcher
 
 
 class FetcherState:
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
         self._prefix = prefix
+        self._batched = CommandBatcher(redis)  # every due feed reads its validators at once
 
     def _seen_key(self, feed_id: str) -> str:
         return f"{self._prefix}:fetcher:seen:{feed_id}"
@@ -33,7 +35,8 @@ class FetcherState:
             )
 
     async def validators(self, feed_id: str) -> Validators:
-        raw = await self._redis.hgetall(self._validators_key(feed_id))
+        key = self._validators_key(feed_id)
+        raw = await self._batched.call(lambda pipe: pipe.hgetall(key))
         return Validators(
             etag=raw[b"etag"].decode() if b"etag" in raw else None,
             last_modified=raw[b"last_modified"].decode() if b"last_modified" in raw else None,
