@@ -130,15 +130,22 @@ async def start_with_retry(
             await asyncio.sleep(1.0)
 
 
+TOPICS_READY_SECONDS = 30.0  # how long ensure_topics waits for new topics to be served
+
+
 async def ensure_topics(
     settings: CommonSettings, names: Iterable[str], partitions: int | None = None
 ) -> list[str]:
-    """Create the topics that do not exist yet; return the ones created."""
+    """Create the topics that do not exist yet; return the ones created. Returns once the
+    broker serves every named topic (see ``_until_served``), also one another process has
+    just created."""
+    names = list(dict.fromkeys(names))
     admin = await _started_admin(settings)
     try:
         existing = set(await admin.list_topics())
-        wanted = [n for n in dict.fromkeys(names) if n not in existing]
+        wanted = [n for n in names if n not in existing]
         if not wanted:
+            await _until_served(admin, names)
             return []
         new = [
             NewTopic(
@@ -151,9 +158,44 @@ async def ensure_topics(
         # Another service may win the race to create a topic; it exists, which is all we need.
         with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new)
+        await _until_served(admin, names)
         return wanted
     finally:
         await admin.close()
+
+
+async def _until_served(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    """Wait until the broker's metadata shows these topics, each partition with a leader
+    (a topic's partitions reach the metadata together).
+
+    Kafka answers CreateTopics before its metadata shows the topics (forty new topics were
+    all still unknown right after it here). A consumer group formed in that window is
+    assigned none of their partitions, and faust finds them only at its next metadata
+    refresh, five minutes later: a worker started on a fresh broker sat idle that long.
+    """
+    if not names:  # an empty list would describe every topic
+        return
+    deadline = asyncio.get_running_loop().time() + TOPICS_READY_SECONDS
+    while True:
+        described = await admin.describe_topics(names)
+        waiting = [t["topic"] for t in described if not _served(t)]
+        if not waiting:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            log.warning(
+                "topics created but not yet served after %.0f s: %s; going on",
+                TOPICS_READY_SECONDS,
+                ", ".join(sorted(waiting)),
+            )
+            return
+        await asyncio.sleep(0.1)
+
+
+def _served(topic: dict[str, Any]) -> bool:
+    partitions = topic["partitions"]
+    return (
+        not topic["error_code"] and bool(partitions) and all(p["leader"] >= 0 for p in partitions)
+    )
 
 
 def partitions_to_add(current: dict[str, int], wanted: int) -> dict[str, int]:

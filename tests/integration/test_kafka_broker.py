@@ -2,6 +2,7 @@
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.settings import CommonSettings
@@ -59,3 +60,22 @@ async def test_keyed_records_survive_a_group_commit_and_are_not_read_again(
             await consumer.commit()
         finally:
             await consumer.stop()
+
+
+async def test_created_topics_are_served_when_ensure_topics_returns(env_settings, kafka_bootstrap):
+    """Kafka answers CreateTopics before its metadata shows the topics (for about 0.3 s
+    here); a consumer group formed then is assigned nothing, and faust looks again only
+    minutes later."""
+    settings = CommonSettings()
+    names = [f"{settings.topic_prefix}.served-{n}.v1" for n in range(40)]
+    other = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)  # connected beforehand
+    await other.start()
+    try:
+        assert sorted(await ensure_topics(settings, names, partitions=4)) == sorted(names)
+        described = await other.describe_topics(names)
+    finally:
+        await other.close()
+    assert {t["topic"]: t["error_code"] for t in described} == dict.fromkeys(names, 0)
+    for topic in described:
+        assert sorted(p["partition"] for p in topic["partitions"]) == [0, 1, 2, 3], topic
+        assert all(p["leader"] >= 0 for p in topic["partitions"]), topic
