@@ -40,6 +40,47 @@ class Plan:
         extra = frozenset(w for groups in self.groups.values() for g in groups for w in g)
         self.index = LiteralIndex(ruleset.index.literals | extra)
         self.unsafe = _unsafe_letters(frozenset("".join(extra)))
+        self._plans = {id(r): _RulePlan(r) for d in ruleset.definitions for r in d.rules}
+        self._by_language: dict[tuple[str, str | None], tuple[list[_RulePlan], list[Veto]]] = {}
+
+    def for_language(
+        self, definition: TagDefinition, language: str | None
+    ) -> tuple[list["_RulePlan"], list[Veto]]:
+        """The tag's rules and vetoes that apply to a language, worked out once per language."""
+        key = (definition.tag, language)
+        found = self._by_language.get(key)
+        if found is None:
+            rules = [self._plans[id(r)] for r in definition.rules if r.applies_to(language)]
+            vetoes = [v for v in definition.vetoes if v.applies_to(language)]
+            found = self._by_language[key] = (rules, vetoes)
+        return found
+
+
+class _RulePlan:
+    """A rule with, for each of its literals, the patterns (parts) that need it: the parts
+    to run on a text follow from the few literals it holds, not from asking every part."""
+
+    __slots__ = ("by_literal", "context_literals", "indexed", "literals", "rule")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.literals = rule.literals
+        self.context_literals = rule.context_literals
+        # Every part has literals: run each only where they are (else the whole pattern).
+        self.indexed = bool(rule.parts) and None not in rule.part_literals
+        by_literal: dict[str, set[int]] = {}
+        for i, literals in enumerate(rule.part_literals):
+            for literal in literals or ():
+                by_literal.setdefault(literal, set()).add(i)
+        self.by_literal = {k: tuple(sorted(v)) for k, v in by_literal.items()}
+
+    def live_parts(self, present: frozenset[str]) -> list[int]:
+        """The parts whose literals ``present`` holds, in their order."""
+        by_literal = self.by_literal
+        found = present.intersection(by_literal)
+        if len(found) == 1:
+            return list(by_literal[next(iter(found))])
+        return sorted({i for literal in found for i in by_literal[literal]})
 
 
 def _worth_indexing(group: frozenset[str], index: LiteralIndex) -> bool:
@@ -132,7 +173,7 @@ def evaluate(
         gated = [t for t in texts if t.may_match(definition.literals)]
         if not gated:
             continue
-        evidence, weights = _evidence_for(definition, gated, language)
+        evidence, weights = _evidence_for(plan, definition, gated, language)
         confidence = _noisy_or(weights.values())
         if evidence and confidence >= _threshold(definition, language):
             hits.append(
@@ -149,22 +190,23 @@ def _threshold(definition: TagDefinition, language: str | None) -> float:
 
 
 def _evidence_for(
-    definition: TagDefinition, texts: list[_Text], language: str | None
+    plan: Plan, definition: TagDefinition, texts: list[_Text], language: str | None
 ) -> tuple[list[Evidence], dict[str, float]]:
     evidence: list[Evidence] = []
     weights: dict[str, float] = {}
-    rules = [r for r in definition.rules if r.applies_to(language)]
-    vetoes = [v for v in definition.vetoes if v.applies_to(language)]
+    rules, vetoes = plan.for_language(definition, language)
     for text in texts:
         veto_spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
         present = text.present
-        for rule in rules:
-            if not (
-                may_match(rule.literals, present) and may_match(rule.context_literals, present)
+        for rule_plan in rules:
+            literals, context_literals = rule_plan.literals, rule_plan.context_literals
+            if (literals is not None and literals.isdisjoint(present)) or (
+                context_literals is not None and context_literals.isdisjoint(present)
             ):
                 continue
+            rule = rule_plan.rule
             live_vetoes = None  # worked out at the first match: most rules match nothing
-            for index, start, end in _matches(rule, text):
+            for index, start, end in _matches(rule_plan, text):
                 offset, sentence = text.spans[index]
                 if rule.context is not None and not rule.context.search(sentence):
                     continue
@@ -190,15 +232,16 @@ def _evidence_for(
     return evidence, weights
 
 
-def _matches(rule: Rule, text: _Text) -> Iterable[tuple[int, int, int]]:
+def _matches(rule_plan: _RulePlan, text: _Text) -> Iterable[tuple[int, int, int]]:
     """(sentence index, start, end) of the rule's matches, each inside one sentence."""
-    if rule.parts and text.at and None not in rule.part_literals:
+    rule = rule_plan.rule
+    if rule_plan.indexed and text.at:
         context = None
         if rule.context_literals is not None:  # the context must be in the same sentence
             context = text.sentences_with(rule.context_literals)
-        for part, literals in zip(rule.parts, rule.part_literals, strict=True):
-            if literals.isdisjoint(text.present):  # type: ignore[union-attr]
-                continue  # the usual case: most of a rule's patterns have no literal here
+        # The usual case: of a rule's many patterns, one or two have a literal here.
+        for i in rule_plan.live_parts(text.present):
+            part, literals = rule.parts[i], rule.part_literals[i]
             groups = text.groups.get(part)
             if groups:  # a sentence holding one literal of each group, or none can match
                 if any(g.isdisjoint(text.present) for g in groups):
