@@ -23,6 +23,7 @@ from newswatch.shared.contracts import Evidence, TagHit
 
 Field = Literal["title", "summary"]
 OTHER_LANGUAGE_THRESHOLD = 0.95
+MAX_LANGUAGES = 1000  # (tag, language) pairs whose rules are kept filtered
 
 
 class Plan:
@@ -52,7 +53,9 @@ class Plan:
         if found is None:
             rules = [self._plans[id(r)] for r in definition.rules if r.applies_to(language)]
             vetoes = [v for v in definition.vetoes if v.applies_to(language)]
-            found = self._by_language[key] = (rules, vetoes)
+            found = (rules, vetoes)
+            if len(self._by_language) < MAX_LANGUAGES:  # items may name any language at all
+                self._by_language[key] = found
         return found
 
 
