@@ -28,6 +28,7 @@ class CommandBatcher:
         self._redis = redis
         self._max_batch = max_batch
         self._queued: list[tuple[Command, asyncio.Future[Any]]] = []
+        self._flush_on: asyncio.AbstractEventLoop | None = None  # the loop a flush is due on
         self._sending: set[asyncio.Task[None]] = set()  # held so they are not collected
 
     async def call(self, command: Command) -> Any:
@@ -35,14 +36,16 @@ class CommandBatcher:
 
         A caller cancelled after queueing does not take its command back: it is sent."""
         loop = asyncio.get_running_loop()
-        if not self._queued:
+        if self._flush_on is not loop:
+            # None due here. Calls queued on a loop that closed before its flush went with it.
+            self._queued, self._flush_on = [], loop
             loop.call_soon(self._flush)
         future: asyncio.Future[Any] = loop.create_future()
         self._queued.append((command, future))
         return await future
 
     def _flush(self) -> None:
-        queued, self._queued = self._queued, []
+        queued, self._queued, self._flush_on = self._queued, [], None
         for start in range(0, len(queued), self._max_batch):
             task = asyncio.ensure_future(self._send(queued[start : start + self._max_batch]))
             self._sending.add(task)
