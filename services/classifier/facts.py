@@ -7,7 +7,7 @@ analyst can tell why an alert says "23 killed".
 import re
 from datetime import date
 
-from newswatch.classifier.gazetteer import Gazetteer
+from newswatch.classifier.gazetteer import Gazetteer, Name
 from newswatch.classifier.prefilter import LiteralIndex, may_match, required_literals
 from newswatch.classifier.text import sentences
 from newswatch.shared.contracts import Actor, Casualty, Evidence, Facts, MoneyAmount, Place
@@ -143,57 +143,72 @@ class FactExtractor:
     ) -> Facts:
         text = f"{title}\n{summary}"
         present = _MARKS.present(text.lower())
+        names = self._gazetteer.find(text)  # once: places and actors both read them
         return Facts(
-            places=self._places(text),
+            places=_places(names),
             # Roles come from the triggers, so actors are worth finding on tagged items only.
-            actors=self._actors(title, summary, evidence) if evidence else [],
+            actors=_actors(title, summary, evidence, names) if evidence else [],
             casualties=_casualties(text) if may_match(_CASUALTY_MARKS, present) else [],
             money=_money(text) if may_match(_MONEY_MARKS, present) else [],
             weapons=_weapons(text, present),
             event_date=_event_date(text, published) if may_match(_DATE_MARKS, present) else None,
         )
 
-    def _places(self, text: str) -> list[Place]:
-        places: dict[str, Place] = {}
-        for _, _, name in self._gazetteer.find(text):
-            if name.kind == "bloc" or name.is_adjective:
-                continue
-            places.setdefault(
-                name.canonical,
-                Place(name=name.canonical, country_code=name.country_code, kind=name.kind),  # type: ignore[arg-type]
-            )
-        return list(places.values())
 
-    def _actors(self, title: str, summary: str, evidence: list[Evidence]) -> list[Actor]:
-        actors: dict[tuple[str, str | None], Actor] = {}
-        for field_name, text in (("title", title), ("summary", summary)):
-            triggers = [e for e in evidence if e.field == field_name]
-            for offset, sentence in sentences(text):
-                end = offset + len(sentence)
-                # The sentence's first trigger is its main event; later ones ("... to protest")
-                # usually restate it.
-                main = min(
-                    (e for e in triggers if offset <= e.start < end),
-                    key=lambda e: e.start,
-                    default=None,
-                )
-                for start, _, name in self._gazetteer.find(sentence):
-                    if name.kind in {"country", "bloc"}:
-                        role = _role_at(offset + start, main)
-                        _add_actor(
-                            actors,
-                            Actor(
-                                name=name.canonical,
-                                kind="bloc" if name.kind == "bloc" else "state",
-                                role=role,
-                                country_code=name.country_code,
-                            ),
-                        )
-                for match in _PERSON.finditer(sentence):
-                    role = _role_at(offset + match.start("name"), main)
-                    _add_actor(actors, Actor(name=match.group("name"), kind="person", role=role))
-        with_role = {name for name, role in actors if role}
-        return [a for (name, role), a in actors.items() if role or name not in with_role]
+Found = list[tuple[int, int, Name]]  # (start, end, name) in f"{title}\n{summary}"
+
+
+def _places(names: Found) -> list[Place]:
+    places: dict[str, Place] = {}
+    for _, _, name in names:
+        if name.kind == "bloc" or name.is_adjective:
+            continue
+        places.setdefault(
+            name.canonical,
+            Place(name=name.canonical, country_code=name.country_code, kind=name.kind),  # type: ignore[arg-type]
+        )
+    return list(places.values())
+
+
+def _actors(title: str, summary: str, evidence: list[Evidence], names: Found) -> list[Actor]:
+    actors: dict[tuple[str, str | None], Actor] = {}
+    # Each field's names, at offsets within the field (the summary starts after the title
+    # and a line break).
+    by_field = {
+        "title": [(s, e, n) for s, e, n in names if e <= len(title)],
+        "summary": [
+            (s - len(title) - 1, e - len(title) - 1, n) for s, e, n in names if s > len(title)
+        ],
+    }
+    for field_name, text in (("title", title), ("summary", summary)):
+        triggers = [e for e in evidence if e.field == field_name]
+        in_field = by_field[field_name]
+        for offset, sentence in sentences(text):
+            end = offset + len(sentence)
+            # The sentence's first trigger is its main event; later ones ("... to protest")
+            # usually restate it.
+            main = min(
+                (e for e in triggers if offset <= e.start < end),
+                key=lambda e: e.start,
+                default=None,
+            )
+            for start, name_end, name in in_field:
+                if offset <= start and name_end <= end and name.kind in {"country", "bloc"}:
+                    role = _role_at(start, main)
+                    _add_actor(
+                        actors,
+                        Actor(
+                            name=name.canonical,
+                            kind="bloc" if name.kind == "bloc" else "state",
+                            role=role,
+                            country_code=name.country_code,
+                        ),
+                    )
+            for match in _PERSON.finditer(sentence):
+                role = _role_at(offset + match.start("name"), main)
+                _add_actor(actors, Actor(name=match.group("name"), kind="person", role=role))
+    with_role = {name for name, role in actors if role}
+    return [a for (name, role), a in actors.items() if role or name not in with_role]
 
 
 def _role_at(position: int, trigger: Evidence | None) -> str | None:
