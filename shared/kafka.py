@@ -144,20 +144,18 @@ async def ensure_topics(
     try:
         existing = set(await admin.list_topics())
         wanted = [n for n in names if n not in existing]
-        if not wanted:
-            await _until_served(admin, names)
-            return []
-        new = [
-            NewTopic(
-                name,
-                num_partitions=partitions or settings.topic_partitions,
-                replication_factor=settings.topic_replication,
-            )
-            for name in wanted
-        ]
-        # Another service may win the race to create a topic; it exists, which is all we need.
-        with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(new)
+        if wanted:
+            new = [
+                NewTopic(
+                    name,
+                    num_partitions=partitions or settings.topic_partitions,
+                    replication_factor=settings.topic_replication,
+                )
+                for name in wanted
+            ]
+            # Another service may win the race to create a topic; it exists, all we need.
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(new)
         await _until_served(admin, names)
         return wanted
     finally:
@@ -183,7 +181,7 @@ async def _until_served(admin: AIOKafkaAdminClient, names: list[str]) -> None:
             return
         if asyncio.get_running_loop().time() > deadline:
             log.warning(
-                "topics created but not yet served after %.0f s: %s; going on",
+                "topics not yet served after %.0f s: %s; going on",
                 TOPICS_READY_SECONDS,
                 ", ".join(sorted(waiting)),
             )

@@ -63,12 +63,10 @@ class _RulePlan:
     """A rule with, for each of its literals, the patterns (parts) that need it: the parts
     to run on a text follow from the few literals it holds, not from asking every part."""
 
-    __slots__ = ("by_literal", "context_literals", "indexed", "literals", "rule")
+    __slots__ = ("by_literal", "indexed", "rule")
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
-        self.literals = rule.literals
-        self.context_literals = rule.context_literals
         # Every part has literals: run each only where they are (else the whole pattern).
         self.indexed = bool(rule.parts) and None not in rule.part_literals
         by_literal: dict[str, set[int]] = {}
@@ -202,12 +200,11 @@ def _evidence_for(
         veto_spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
         present = text.present
         for rule_plan in rules:
-            literals, context_literals = rule_plan.literals, rule_plan.context_literals
-            if (literals is not None and literals.isdisjoint(present)) or (
-                context_literals is not None and context_literals.isdisjoint(present)
+            rule = rule_plan.rule
+            if not (
+                may_match(rule.literals, present) and may_match(rule.context_literals, present)
             ):
                 continue
-            rule = rule_plan.rule
             live_vetoes = None  # worked out at the first match: most rules match nothing
             for index, start, end in _matches(rule_plan, text):
                 offset, sentence = text.spans[index]
