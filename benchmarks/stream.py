@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from benchmarks.measure import REAL_FEEDS, Row, real_feeds
 from newswatch.classifier.rules import load_default_tags
@@ -237,10 +238,15 @@ async def _stable(bootstrap: str, group: str, members: int, workers: list) -> No
         while True:
             if any(w.poll() is not None for w in workers):
                 raise RuntimeError("a classifier worker exited before its group formed")
-            (response,) = await admin.describe_consumer_groups([group])
-            described = response.groups[0]  # (error, id, state, protocol type, protocol, members)
-            if described[2] == "Stable" and len(described[5]) == members:
-                return
+            try:
+                (response,) = await admin.describe_consumer_groups([group])
+            except KafkaError as exc:  # a fresh broker has no group coordinator for a moment
+                if not exc.retriable:
+                    raise
+            else:
+                described = response.groups[0]  # (error, id, state, type, protocol, members)
+                if described[2] == "Stable" and len(described[5]) == members:
+                    return
             if time.monotonic() > deadline:
                 raise RuntimeError(f"group {group} not stable with {members} member(s)")
             await asyncio.sleep(0.2)
