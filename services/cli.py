@@ -117,8 +117,9 @@ def _parser() -> argparse.ArgumentParser:
         "--calibrate",
         type=Path,
         action="append",
-        help="labelled items the model does not learn from, to set its thresholds on; repeat "
-        "to add more (default: out-of-fold training items)",
+        help="labelled items the model does not learn from (real news): among the thresholds "
+        "the out-of-fold training items find equally good, the best on these wins; repeat to "
+        "add more (`make model` passes ../shared/eval/real_dev.jsonl where it is present)",
     )
     p.add_argument("--tags-dir", type=Path, help="tag folder to train for (default: built-in)")
     p.add_argument("--out", type=Path, help="model file (default: model.json.gz beside the tags)")
@@ -238,19 +239,26 @@ def _eval(args: argparse.Namespace) -> int:
         outcomes = evaluation.run(classifier, evaluation.read_examples(path))  # type: ignore[arg-type]
         report = evaluation.score(outcomes, classifier.tags)  # type: ignore[attr-defined]
         print(("\n" if number else "") + f"== {name} ({len(outcomes)} items) ==")
-        frozen = name == FROZEN_SPLIT and not args.list_frozen
+        frozen = path.resolve() in _FROZEN and not args.list_frozen
         print(evaluation.render(report, 0 if frozen else args.worst))
     return 0
 
 
-FROZEN_SPLIT = "test: frozen, never tuned on (figures only; --list-frozen lists its misses)"
+_DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "classifier"
+# The frozen splits show figures only, however they are named on the command line: reading
+# their items would turn into tuning on them.
+_FROZEN = {_DATA / "test", _DATA / "probe"}
 
 
 def _default_splits() -> dict[str, Path]:
-    """The labelled splits of a source checkout: dev (tuned on), test (frozen), real dev."""
-    root = Path(__file__).resolve().parent.parent
-    data = root / "tests" / "data" / "classifier"
-    splits = {"dev: tuned on": data / "dev.jsonl", FROZEN_SPLIT: data / "test"}
+    """The labelled splits of a source checkout: dev (tuned on), the two frozen tests, real dev."""
+    root = _DATA.parents[2]
+    figures_only = "figures only; --list-frozen lists its misses"
+    splits = {
+        "dev: tuned on": _DATA / "dev.jsonl",
+        f"test: frozen, never tuned on ({figures_only})": _DATA / "test",
+        f"probe: frozen, written after the model ({figures_only})": _DATA / "probe",
+    }
     real = root.parent / "shared" / "eval" / "real_dev.jsonl"
     if real.exists():
         splits["real_dev: real news, calibration only"] = real
