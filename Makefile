@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+REAL_DEV := ../shared/eval/real_dev.jsonl
 
 .DEFAULT_GOAL := help
 .PHONY: help install infra test-infra run test test-unit lint format bench model schemas up down status clean screenshots
@@ -53,7 +54,7 @@ screenshots: install test-infra ## Write PNGs of the console's main pages to doc
 	$(BIN)/python -m tests.browser.screenshots
 
 model: install ## Retrain the classifier's model from tests/data/classifier/train, then score every split
-	$(BIN)/newswatch train
+	$(BIN)/newswatch train $(if $(wildcard $(REAL_DEV)),--calibrate $(REAL_DEV))
 	$(BIN)/newswatch eval --worst 0
 
 schemas: install ## Regenerate the published JSON Schema files and the API's OpenAPI document

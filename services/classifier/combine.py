@@ -7,6 +7,8 @@ the rules' verdict. Every tag keeps its evidence: the rules' spans, or for the m
 sentence that drove it and the terms that weighed most.
 """
 
+import itertools
+import re
 from collections.abc import Callable
 
 from newswatch.classifier.features import LEAD_CHARS, lead_text
@@ -101,9 +103,13 @@ def alone_bar(
 
 
 def framed(hit: TagHit, title: str, summary: str) -> bool:
-    """Is the title, or a summary sentence the rule matched in, framed as something not done?"""
+    """Is the title, or a summary sentence the rule matched in, framed as something not done?
+    Where the rule matched in the title, only the title's clauses it matched in count: a
+    live blog's headline joins its news with other clauses ("Russia hits mines in Donetsk,
+    Zelensky could meet Orban"), whose "could" frames the meeting, not the strike."""
+    in_title = {e.start for e in hit.evidence if e.field == "title"}
     starts = {e.start for e in hit.evidence if e.field == "summary"}
-    text = [title]
+    text = _clauses_holding(title, in_title) if in_title else [title]
     if starts:
         text += [
             sentence
@@ -111,6 +117,18 @@ def framed(hit: TagHit, title: str, summary: str) -> bool:
             if any(offset <= start < offset + len(sentence) for start in starts)
         ]
     return not not_done(hit.tag).isdisjoint(frames("\n".join(text).lower()))
+
+
+# Where a headline's clauses part: a comma, or a sentence's end, before a space; not the
+# period of an initial ("U.S. strikes"). Not a colon or a dash: "Analysis: ..." and
+# "Opinion — ..." frame all that follows them.
+_CLAUSE_BREAK = re.compile(r"(?:[,;!?|]|(?<!\b[A-Z])\.)(?=\s)")
+
+
+def _clauses_holding(title: str, starts: set[int]) -> list[str]:
+    """The clauses of a title that hold one of these offsets."""
+    bounds = [0, *(m.end() for m in _CLAUSE_BREAK.finditer(title)), len(title) + 1]
+    return [title[a:b] for a, b in itertools.pairwise(bounds) if any(a <= s < b for s in starts)]
 
 
 def _beyond_the_lead(model: TagModel, tag: str, hit: TagHit, title: str, summary: str) -> float:

@@ -2,6 +2,7 @@
 test or anniversary? The cue lexicon is data (``framing.yaml``); this module only finds
 which classes occur, in one Aho-Corasick pass per field (``LiteralIndex``). Pure."""
 
+import re
 from functools import cache
 from importlib import resources
 
@@ -18,11 +19,28 @@ def _lexicon() -> dict:
     )
 
 
+WHOLE_WORD = "$"  # a cue written "how$" is the whole word: not "however", not "howitzer"
+
+
+def _written() -> list[tuple[str, str]]:
+    """(class, cue as written) in the order of the classes' names."""
+    lexicon = {k: v for k, v in _lexicon().items() if k != "only_for"}
+    return [
+        (str(frame), str(cue).lower()) for frame, cues in sorted(lexicon.items()) for cue in cues
+    ]
+
+
 @cache
 def _cues() -> dict[str, str]:
     """Cue -> its class (a cue listed twice keeps the last class, by class name)."""
-    lexicon = {k: v for k, v in _lexicon().items() if k != "only_for"}
-    return {str(cue).lower(): str(frame) for frame, cues in sorted(lexicon.items()) for cue in cues}
+    return {cue.removesuffix(WHOLE_WORD): frame for frame, cue in _written()}
+
+
+@cache
+def _whole_words() -> dict[str, re.Pattern[str]]:
+    """The cues that count only as a whole word, each with the pattern that finds it so."""
+    words = {cue.removesuffix(WHOLE_WORD) for _, cue in _written() if cue.endswith(WHOLE_WORD)}
+    return {w: re.compile(rf"(?<![^\W_]){re.escape(w)}(?![^\W_])") for w in words}
 
 
 @cache
@@ -45,9 +63,14 @@ def not_done(tag: str) -> frozenset[str]:
 
 
 def frames(lowered: str, native: bool | None = None) -> set[str]:
-    """The framing classes whose cues start a word of a lower-cased text ("test" is cued
-    by "tested", never by "protest"). ``native``: by the C kernel (the default where it is
-    built; ``kernel.python_reference()`` switches, so it is asked each time) or not."""
-    cues = _cues()
+    """The framing classes whose cues start a word of a lower-cased text ("tested" cues
+    "test", "protest" does not), or, for a whole-word cue, are one ("how$": "how" but not
+    "howitzer"). ``native``: by the C kernel (the default where it is built;
+    ``kernel.python_reference()`` switches, so it is asked each time) or not."""
+    cues, whole = _cues(), _whole_words()
     native = kernel.available() if native is None else native
-    return {cues[cue] for cue in _index(native).word_starts(lowered)}
+    return {
+        cues[cue]
+        for cue in _index(native).word_starts(lowered)
+        if cue not in whole or whole[cue].search(lowered)
+    }

@@ -6,9 +6,10 @@ a timestamp).
 
 Thresholds are calibrated on items the model did not learn from: out-of-fold
 probabilities of the training items (each scored by a model that did not see it), and
-beside them a calibration set when one is given (the development split, whose items the
-rules were written for, so the model learns not to overrule them lightly). Each item is
-scored beside the rules' verdict on it; ``calibration.py`` picks each tag's thresholds.
+beside them a calibration set when one is given (real news: ``make model`` passes
+``../shared/eval/real_dev.jsonl``), which decides among the settings the training items find
+equally good. Each item is scored beside the rules' verdict on it; ``calibration.py`` picks
+each tag's thresholds.
 """
 
 import hashlib
@@ -108,8 +109,9 @@ def train(
                     veto = np.concatenate([veto, [tag in v for v in calibration_vetoed]])
                 if body is not None:
                     body = np.concatenate([body, [tag in b for b in calibration_in_body]])
+            from_calibration = np.arange(len(truth)) >= len(examples)
             thresholds[tag], per_tag[tag] = calibrate(
-                held_out, rules, framing, lead, truth, veto, body
+                held_out, rules, framing, lead, truth, veto, body, from_calibration
             )
             weights[:, column] = final.coef_[0]
             intercepts[column] = final.intercept_[0]
