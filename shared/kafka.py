@@ -48,6 +48,12 @@ def kafka_client_kwargs(settings: CommonSettings) -> dict[str, Any]:
     return kwargs
 
 
+def metadata_max_age_ms(settings: CommonSettings) -> int:
+    """How often a client refreshes the brokers' metadata: when it sees a topic's new
+    partitions (a consumer group then rebalances onto them)."""
+    return round(settings.kafka_metadata_max_age_seconds * 1000)
+
+
 def faust_credentials(settings: CommonSettings) -> Any:
     """The same settings as faust's ``broker_credentials`` (None: plaintext)."""
     from faust.auth import SASLCredentials, SSLCredentials  # only the classifier runs faust
@@ -73,6 +79,7 @@ def create_producer(settings: CommonSettings, client_id: str) -> AIOKafkaProduce
     # gathered sends share a batch without delaying a lone alert noticeably.
     return AIOKafkaProducer(
         **kafka_client_kwargs(settings),
+        metadata_max_age_ms=metadata_max_age_ms(settings),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",

@@ -46,6 +46,15 @@ class CommonSettings(BaseSettings):
         description="Port of /healthz, /readyz and /metrics (Prometheus) on every service; 0: off.",
     )
 
+    kafka_metadata_max_age_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias="NEWSWATCH_KAFKA_METADATA_MAX_AGE_SECONDS",
+        description="How often consumers and producers refresh the brokers' metadata: partitions "
+        "added to a topic (newswatch topics create --partitions N) are read and written within "
+        "about this long. Kafka's default, 300, left them idle for up to five minutes.",
+    )
+
     # Kafka security: one set for every client (producers, consumers, admin, faust).
     kafka_security_protocol: KafkaSecurityProtocol = Field(
         default="PLAINTEXT",

@@ -38,6 +38,7 @@ from newswatch.shared.kafka import (
     create_producer,
     ensure_topics,
     kafka_client_kwargs,
+    metadata_max_age_ms,
     start_with_retry,
 )
 from newswatch.shared.observability import Counters
@@ -99,6 +100,7 @@ def build_consumer(settings: AlerterSettings, client_id: str) -> AIOKafkaConsume
     return AIOKafkaConsumer(
         settings.topics.classified,
         **kafka_client_kwargs(settings),
+        metadata_max_age_ms=metadata_max_age_ms(settings),
         group_id=settings.consumer_group,
         client_id=client_id,
         enable_auto_commit=False,

@@ -14,7 +14,7 @@ from newswatch.classifier.outbox import BatchSender
 from newswatch.classifier.partitioner import KeyPartitioner
 from newswatch.classifier.settings import ClassifierSettings
 from newswatch.classifier.stream import BatchPublisher, Pipeline
-from newswatch.shared.kafka import faust_credentials
+from newswatch.shared.kafka import faust_credentials, metadata_max_age_ms
 from newswatch.shared.observability import Counters
 
 log = logging.getLogger("newswatch.classifier")
@@ -36,6 +36,9 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
         processing_guarantee="at_least_once",
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
+        # New partitions of the items topic are taken within this long, not faust's 5 minutes.
+        consumer_metadata_max_age_ms=metadata_max_age_ms(settings),
+        producer_metadata_max_age_ms=metadata_max_age_ms(settings),
         broker_session_timeout=settings.session_timeout_seconds,
         broker_heartbeat_interval=settings.heartbeat_interval_seconds,
         consumer_group_instance_id=settings.instance_id or None,
