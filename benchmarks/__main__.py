@@ -53,7 +53,9 @@ def main() -> int:
     for row in rows:
         status = "-" if row.target is None else ("ok" if row.met else "MISSED")
         target = "" if row.target is None else f"{row.cmp} {row.target:g}"
-        print(f"{row.name:{width}}  {row.value:>10,.1f} {row.unit:<3}  {target:>14}  {status}")
+        # Ratios to two places: 0.28 against a 0.3 target must not print as "0.3 MISSED".
+        value = f"{row.value:>10,.2f}" if row.unit == "x" else f"{row.value:>10,.1f}"
+        print(f"{row.name:{width}}  {value} {row.unit:<3}  {target:>14}  {status}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS of this benchmark process: {peak_mb:.0f} MB")
     return 0
