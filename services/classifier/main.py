@@ -2,7 +2,10 @@
 
 import asyncio
 import logging
+import os
+import signal
 import sys
+import threading
 
 from faust.worker import Worker
 
@@ -27,8 +30,9 @@ def main(settings: ClassifierSettings | None = None) -> None:
     app = create_app(settings, classifier)
     # Logging stays as configure_logging set it (format, and the filter that collapses
     # aiokafka's repeats during a Kafka outage); faust would replace the root handlers.
-    worker = Worker(
+    worker = BoundedShutdownWorker(
         app,
+        shutdown_seconds=settings.shutdown_seconds,
         loglevel=settings.log_level.lower(),
         quiet=True,
         redirect_stdouts=False,
@@ -38,3 +42,29 @@ def main(settings: ClassifierSettings | None = None) -> None:
         # Its cursor escape codes would begin a log line (and break JSON logs); no terminal.
         worker.spinner = None
     worker.execute_from_commandline()
+
+
+class BoundedShutdownWorker(Worker):
+    """faust's worker, whose shutdown on a signal has a deadline: past it the process exits
+    as a kill would (at least once: what was not confirmed is classified again)."""
+
+    def __init__(self, *args: object, shutdown_seconds: float, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._shutdown_seconds = shutdown_seconds
+        self._deadline: threading.Timer | None = None
+
+    def _schedule_shutdown(self, signum: signal.Signals) -> None:
+        if self._deadline is None:  # a thread: the event loop may be what is stuck
+            self._deadline = threading.Timer(self._shutdown_seconds, self._give_up)
+            self._deadline.daemon = True
+            self._deadline.start()
+        super()._schedule_shutdown(signum)
+
+    def _give_up(self) -> None:
+        log.error(
+            "shutdown not done after %.0f s (is Kafka reachable?): exiting; records not "
+            "confirmed will be classified again by the next worker",
+            self._shutdown_seconds,
+        )
+        logging.shutdown()
+        os._exit(1)

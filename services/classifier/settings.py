@@ -30,6 +30,16 @@ class ClassifierSettings(CommonSettings):
             "Empty: dynamic membership."
         ),
     )
+    shutdown_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description=(
+            "On SIGTERM or Ctrl-C the worker stops within this long: with its broker gone, "
+            "faust waited minutes on sends that could not complete. Nothing is lost: the "
+            "offsets of records not confirmed stay uncommitted, and the next worker classifies "
+            "them again. Under Kubernetes' 30 s grace period."
+        ),
+    )
     session_timeout_seconds: float = Field(
         default=10.0,
         gt=0,

@@ -53,6 +53,16 @@ class ServiceProcess:
     def tail(self, chars: int = 4000) -> str:
         return f"--- {self.name} log (end)\n" + "\n".join(self.lines())[-chars:]
 
+    def terminate(self, within: float) -> int | None:
+        """SIGTERM, then the exit code once it exits, or None if it still runs ``within``
+        seconds later (left running: ``stop`` kills it)."""
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGTERM)
+        try:
+            return self._proc.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            return None
+
     def stop(self) -> None:
         if self._proc is None or self._proc.poll() is not None:
             return

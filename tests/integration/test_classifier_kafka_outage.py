@@ -55,3 +55,31 @@ async def test_the_classifier_outlives_a_kafka_stop_and_classifies_what_comes_af
         assert classifier.alive()
     finally:
         classifier.stop()
+
+
+async def test_a_worker_whose_kafka_is_gone_still_stops_on_sigterm(
+    private_kafka, server_env, tmp_path
+):
+    """faust's shutdown waited minutes on sends that could not complete; the worker now exits
+    within NEWSWATCH_CLASSIFIER_SHUTDOWN_SECONDS (5 s here) of the signal."""
+    env = {
+        **server_env,
+        "KAFKA_BOOTSTRAP_SERVERS": private_kafka.bootstrap,
+        "NEWSWATCH_CLASSIFIER_SHUTDOWN_SECONDS": "5",
+    }
+    settings = CommonSettings(**env)
+    await ensure_topics(settings, settings.topics.pipeline([t.tag for t in load_default_tags()]))
+    classifier = ServiceProcess("classifier", env, tmp_path / "classifier.log").start()
+    try:
+        await produce(settings, 7)  # the worker's own signal that it runs: an item through it
+        assert await classified_ids(settings, 1) == {f"{7:032x}"}, classifier.tail()
+        await outage(classifier, private_kafka.stop, noticed="Unable connect to node")
+        loop = asyncio.get_running_loop()
+        signalled = loop.time()
+        exit_code = await asyncio.to_thread(classifier.terminate, 60)
+        waited = loop.time() - signalled
+        assert exit_code is not None, f"still running 60 s after SIGTERM\n{classifier.tail()}"
+        assert waited < 30, f"exited only after {waited:.0f} s\n{classifier.tail()}"
+    finally:
+        classifier.stop()
+        await asyncio.to_thread(private_kafka.start)
