@@ -49,23 +49,27 @@ def calibrate(
     ``calibration``: the items of a calibration set (real news); among the settings within
     ``PLATEAU`` of the best F-beta on all items, the best on these wins, then the best on all.
     """
+    # (F-beta on all items, on the calibration set's, the thresholds, their scores on all)
     candidates: list[tuple[float, float, Thresholds, dict[str, float]]] = []
     floors = [(c, f) for c in CONFIRM_GRID for f in FRAMED_GRID if f >= c]
-    on_real = calibration is not None and bool(calibration.any())
+    calibrating = calibration is not None and bool(calibration.any())
+    calibration_truth = truth[calibration] if calibrating else truth
     for alone in ALONE_GRID:
         for alone_framed in (a for a in ALONE_GRID if a >= alone):
             by_model = probability >= np.where(lead, alone_framed, alone)
             for confirm, framed in floors:
                 decided = by_model | (rules & (probability >= np.where(framing, framed, confirm)))
                 found_scores = scores(decided, truth)
-                f_real = (
-                    scores(decided[calibration], truth[calibration])["f_beta"] if on_real else 0.0
+                on_calibration = (
+                    scores(decided[calibration], calibration_truth)["f_beta"] if calibrating else 0
                 )
                 chosen = Thresholds(alone, confirm, framed, alone_framed)
-                candidates.append((found_scores.pop("f_beta"), f_real, chosen, found_scores))
+                candidates.append(
+                    (found_scores.pop("f_beta"), on_calibration, chosen, found_scores)
+                )
     top = max(c[0] for c in candidates)
     # The first of the best keeps the grid's order deciding ties, as a plain search does.
-    plateau = [c for c in candidates if c[0] >= top - (PLATEAU if on_real else 1e-9)]
+    plateau = [c for c in candidates if c[0] >= top - (PLATEAU if calibrating else 1e-9)]
     f_best, _, th_best, scores_best = max(plateau, key=lambda c: (c[1], c[0]))
     best = (f_best, th_best, scores_best)
     chosen = best[1], best[2]

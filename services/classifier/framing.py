@@ -63,9 +63,9 @@ def not_done(tag: str) -> frozenset[str]:
 
 
 def frames(lowered: str, native: bool | None = None) -> set[str]:
-    """The framing classes whose cues start a word of a lower-cased text ("tested" cues
-    "test", "protest" does not), or, for a whole-word cue, are one ("how$": "how" but not
-    "howitzer"). ``native``: by the C kernel (the default where it is built;
+    """The framing classes whose cues start a word of a lower-cased text ("threatens" cues
+    "threaten", "protest" does not cue "test"), or, for a whole-word cue, are one ("how$":
+    "how" but not "howitzer"). ``native``: by the C kernel (the default where it is built;
     ``kernel.python_reference()`` switches, so it is asked each time) or not."""
     cues, whole = _cues(), _whole_words()
     native = kernel.available() if native is None else native

@@ -22,31 +22,11 @@ def load_classifier(settings: ClassifierSettings) -> Classifier:
     return Classifier.from_folder(settings.tags_dir)
 
 
-def main(settings: ClassifierSettings | None = None) -> None:
-    settings = settings or ClassifierSettings()
-    classifier = load_classifier(settings)  # a broken tag file stops us here, named
-    log.info("classifier %s: tags %s", classifier.version, ", ".join(classifier.tags))
-    asyncio.run(ensure_topics(settings, settings.topics.pipeline(classifier.tags)))
-    app = create_app(settings, classifier)
-    # Logging stays as configure_logging set it (format, and the filter that collapses
-    # aiokafka's repeats during a Kafka outage); faust would replace the root handlers.
-    worker = BoundedShutdownWorker(
-        app,
-        shutdown_seconds=settings.shutdown_seconds,
-        loglevel=settings.log_level.lower(),
-        quiet=True,
-        redirect_stdouts=False,
-        override_logging=False,
-    )
-    if not sys.stdout.isatty():
-        # Its cursor escape codes would begin a log line (and break JSON logs); no terminal.
-        worker.spinner = None
-    worker.execute_from_commandline()
-
-
 class BoundedShutdownWorker(Worker):
     """faust's worker, whose shutdown on a signal has a deadline: past it the process exits
-    as a kill would (at least once: what was not confirmed is classified again)."""
+    as a kill would (at least once: what was not confirmed is classified again). It hooks
+    mode's ``Worker._schedule_shutdown``, which both signals go through;
+    tests/integration/test_classifier_kafka_outage.py fails if that hook stops being called."""
 
     def __init__(self, *args: object, shutdown_seconds: float, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -68,3 +48,25 @@ class BoundedShutdownWorker(Worker):
         )
         logging.shutdown()
         os._exit(1)
+
+
+def main(settings: ClassifierSettings | None = None) -> None:
+    settings = settings or ClassifierSettings()
+    classifier = load_classifier(settings)  # a broken tag file stops us here, named
+    log.info("classifier %s: tags %s", classifier.version, ", ".join(classifier.tags))
+    asyncio.run(ensure_topics(settings, settings.topics.pipeline(classifier.tags)))
+    app = create_app(settings, classifier)
+    # Logging stays as configure_logging set it (format, and the filter that collapses
+    # aiokafka's repeats during a Kafka outage); faust would replace the root handlers.
+    worker = BoundedShutdownWorker(
+        app,
+        shutdown_seconds=settings.shutdown_seconds,
+        loglevel=settings.log_level.lower(),
+        quiet=True,
+        redirect_stdouts=False,
+        override_logging=False,
+    )
+    if not sys.stdout.isatty():
+        # Its cursor escape codes would begin a log line (and break JSON logs); no terminal.
+        worker.spinner = None
+    worker.execute_from_commandline()
