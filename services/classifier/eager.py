@@ -29,6 +29,8 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, AppT
 from mode import ServiceT
 
+from newswatch.classifier.lean import LeanProducer
+
 
 @types.coroutine
 def _resume(coro: Coroutine[Any, Any, Any], waiting_on: Any) -> Generator[Any, Any, Any]:
@@ -141,8 +143,10 @@ class EagerConsumer(faust_aiokafka.Consumer):
 
 class EagerTransport(faust_aiokafka.Transport):
     Consumer = EagerConsumer
+    Producer = LeanProducer
 
 
 def use_eager_consumer(app: AppT) -> None:
-    """Give ``app`` the eager consumer; call before the app's first topic or agent."""
+    """Give ``app`` the eager consumer (and the lean producer, lean.py); call before the
+    app's first topic or agent."""
     app.transport = EagerTransport(app.conf.broker_consumer, app)
