@@ -49,6 +49,76 @@ _RSS2_ITEM = frozenset(
         f"{DC}subject",
     }
 )
+# Leaf elements feedparser files under keys of their own (media_thumbnail, itunes_duration,
+# slash_comments, ...) and never reads into a title, summary, link, id or date: an entry may
+# carry them and still take this path. Only as leaves: a media:content holding a media:title
+# would set feedparser's title. Not itunes:summary, media:description, atom:link or lower-case
+# pubdate, which feedparser does read into those fields.
+MEDIA = ("{http://search.yahoo.com/mrss/}", "{http://search.yahoo.com/mrss}")
+ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+_INERT = frozenset(
+    {
+        *(
+            f"{ns}{n}"
+            for ns in MEDIA
+            for n in ("thumbnail", "content", "credit", "keywords", "rating")
+        ),
+        *(
+            f"{ITUNES}{n}"
+            for n in (
+                "subtitle",
+                "author",
+                "image",
+                "duration",
+                "explicit",
+                "episode",
+                "episodeType",
+                "season",
+                "keywords",
+                "block",
+                "title",
+            )
+        ),
+        *(
+            f"{DC}{n}"
+            for n in ("identifier", "format", "language", "publisher", "rights", "type", "source")
+        ),
+        *(
+            f"{{http://purl.org/rss/1.0/modules/slash/}}{n}"
+            for n in ("comments", "department", "section", "hit_parade")
+        ),
+        *(
+            f"{{{ns}}}{n}"
+            for ns in (
+                "http://wellformedweb.org/CommentAPI/",
+                "http://wellformedweb.org/commentAPI/",
+            )
+            for n in ("commentRss", "comment")
+        ),
+        "{http://rssnamespace.org/feedburner/ext/1.0}origLink",
+        "{http://rssnamespace.org/feedburner/ext/1.0}origEnclosureLink",
+        "{com-wordpress:feed-additions:1}post-id",
+        "thumbnail",
+        "smallimage",
+        "linkmobile",
+        "byline",
+    }
+)
+# Feed-level extras of some Atom feeds (OpenSearch counters, FeedBurner's info): feedparser
+# keeps them aside too.
+_ATOM_FEED_EXTRAS = frozenset(
+    {
+        *(
+            f"{{{ns}}}{n}"
+            for ns in (
+                "http://a9.com/-/spec/opensearchrss/1.0/",
+                "http://a9.com/-/spec/opensearch/1.1/",
+            )
+            for n in ("totalResults", "startIndex", "itemsPerPage")
+        ),
+        "{http://rssnamespace.org/feedburner/ext/1.0}info",
+    }
+)
 _RSS1_ITEM = frozenset(
     {
         f"{RSS1}title",
@@ -80,6 +150,9 @@ _ATOM_ENTRY = frozenset(
 )
 
 
+_DAY_NAMES = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
+
+
 class _NotSimple(Exception):
     """Something this reader does not reproduce exactly: feedparser's turn."""
 
@@ -107,8 +180,9 @@ def parse_simple_feed(body: bytes, content_type: str | None = None) -> RawFeed |
 
 def _only(el: etree._Element, known: frozenset[str]) -> None:
     for child in el:
-        if isinstance(child.tag, str) and child.tag not in known:
-            raise _NotSimple(f"element {child.tag}")
+        tag = child.tag
+        if isinstance(tag, str) and tag not in known and (tag not in _INERT or len(child)):
+            raise _NotSimple(f"element {tag}")
 
 
 def _text(el: etree._Element | None) -> str:
@@ -185,7 +259,9 @@ def _atom(root: etree._Element) -> RawFeed:
     entries = []
     _only(
         root,
-        _ATOM_ENTRY | {f"{ATOM}{n}" for n in ("entry", "subtitle", "generator", "icon", "logo")},
+        _ATOM_ENTRY
+        | _ATOM_FEED_EXTRAS
+        | {f"{ATOM}{n}" for n in ("entry", "subtitle", "generator", "icon", "logo")},
     )
     for entry in root.iterfind(f"{ATOM}entry"):
         _only(entry, _ATOM_ENTRY)
@@ -229,8 +305,14 @@ def _date(value: str) -> datetime | None:
     value = value.strip()
     if not value:
         return None
+    iso = value[:4].isdigit() and "-" in value[:8]
+    first = value.split(None, 1)[0].lower()
+    if not iso and not first[:1].isdigit() and first[:3] not in _DAY_NAMES:
+        # "mer, 16 nov 2022": Python reads past a day name in any language, feedparser
+        # gives up on one it does not know (and the item's date is then estimated).
+        raise _NotSimple(f"date {value!r}")
     try:
-        if value[:4].isdigit() and "-" in value[:8]:
+        if iso:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         else:
             parsed = parsedate_to_datetime(value)

@@ -75,6 +75,26 @@ def test_our_own_feeds_agree_too(name):
     assert items(fast, name) == items(parse_xml_feed(body), name)
 
 
+def _rss(extra: bytes) -> bytes:
+    """One RSS 2.0 item (title A, summary S, link, date) with ``extra`` inside it."""
+    return (
+        b'<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"'
+        b' xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"'
+        b' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        b' xmlns:slash="http://purl.org/rss/1.0/modules/slash/"'
+        b' xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"'
+        b' xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title><item>'
+        b"<title>A</title><description>S</description><link>https://a.example/1</link>"
+        + (
+            b""
+            if b"pubdate" in extra.lower()
+            else b"<pubDate>Tue, 02 Sep 2025 04:10:00 +0300</pubDate>"
+        )
+        + extra
+        + b"</item></channel></rss>"
+    )
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -84,10 +104,32 @@ def test_our_own_feeds_agree_too(name):
         b'<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><item><media:description>d</media:description></item></channel></rss>',
         b'<rss version="0.91"><channel><item><title>old</title></item></channel></rss>',
         b"<html><body>not a feed</body></html>",
+        # Elements feedparser reads into the title, summary or date, or leaves that are not:
+        _rss(b"<media:content url='u'><media:title>m</media:title></media:content>"),
+        _rss(b"<itunes:summary>s</itunes:summary>"),
+        _rss(b"<pubdate>Tue, 02 Sep 2025 04:10:00 +0300</pubdate>"),
+        _rss(b"<atom:link rel='alternate' href='https://b.example/'/>"),
+        # A day name feedparser does not know: it gives no date, Python would.
+        _rss(b"<pubDate>mer, 16 nov 2022 00:38:15 +0100</pubDate>"),
     ],
 )
 def test_anything_unusual_is_left_to_feedparser(body):
     assert parse_simple_feed(body) is None
+
+
+def test_leaves_feedparser_keeps_aside_do_not_send_an_item_to_feedparser():
+    body = _rss(
+        b"<media:thumbnail url='https://img.example/1.jpg'/><media:content url='v'/>"
+        b"<itunes:duration>12:00</itunes:duration><dc:identifier>x-1</dc:identifier>"
+        b"<slash:comments>4</slash:comments><linkmobile>https://m.a.example/1</linkmobile>"
+        b"<feedburner:origLink>https://a.example/orig</feedburner:origLink>"
+    )
+    fast = parse_simple_feed(body)
+    assert fast is not None
+    (entry,) = fast.entries
+    assert (entry.title, entry.summary, entry.link) == ("A", "S", "https://a.example/1")
+    assert entry.published == datetime(2025, 9, 2, 1, 10, tzinfo=UTC)
+    assert items(fast, "leaves") == items(parse_xml_feed(body), "leaves")
 
 
 def test_a_permalink_guid_is_the_link_and_an_http_charset_defers_to_feedparser():
