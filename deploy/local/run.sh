@@ -55,7 +55,9 @@ cleanup() {
   trap - EXIT
   say ""; say "stopping newswatch…"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  if ! wait_for 20 bash -c "! kill -0 ${pids[*]:-0} 2>/dev/null"; then
+  # With none started yet (Ctrl-C during start-up) there is nothing to wait for: "kill -0 0"
+  # would ask about the whole process group and wait out the 20 s.
+  if [ "${#pids[@]}" -gt 0 ] && ! wait_for 20 bash -c "! kill -0 ${pids[*]} 2>/dev/null"; then
     say "some services did not stop within 20 s; killing them"
     for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   fi

@@ -142,3 +142,37 @@ def test_ctrl_c_after_tee_is_gone_still_stops_kafka_and_redis(demo):
     assert not _alive(kafka), "Kafka was left running"
     assert not _alive(redis), "Redis was left running"
     assert "stopped. Logs:" in (demo.run_dir / "logs" / "run.log").read_text()
+
+
+def test_ctrl_c_during_start_up_stops_what_was_started_at_once(tmp_path):
+    """Before any service runs there is nothing to wait for: the script must not wait out
+    its 20 s deadline for services (and then say it killed them)."""
+    run_dir, log = tmp_path / "run", tmp_path / "run.log"
+    with log.open("wb") as out:
+        script = subprocess.Popen(
+            [str(ROOT / "deploy" / "local" / "run.sh")],
+            cwd=ROOT,
+            env=_env(run_dir, free_port()),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_default_sigint,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while "redis: running" not in log.read_text("utf-8", "replace"):
+                assert script.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+            kafka, redis = (int((run_dir / s / f"{s}.pid").read_text()) for s in ("kafka", "redis"))
+            os.killpg(script.pid, signal.SIGINT)  # Kafka and Redis up, the services not yet
+            assert script.wait(timeout=90) == 0
+        finally:
+            if script.poll() is None:
+                os.killpg(script.pid, signal.SIGKILL)
+                script.wait(timeout=30)
+    stopped = (run_dir / "logs" / "run.log").read_text()
+    assert "stopped. Logs:" in stopped and "did not stop" not in stopped, stopped
+    deadline = time.monotonic() + 10
+    while (_alive(kafka) or _alive(redis)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(kafka) and not _alive(redis)
