@@ -95,11 +95,15 @@ class Fetcher:
             self.counters.inc("feed_recovered_malformed")
             log.info("feed %s is malformed but readable: %s", feed.id, raw.recovered_error)
         items = normalise_feed(raw, feed, fetched_at)
+        received = result.validators
+        # Bodies run to megabytes and their parse to several times that: not held through the
+        # waits on Redis and Kafka below, while up to NEWSWATCH_FETCHER_CONCURRENCY polls wait.
+        del raw, result
         known = await self._state.published(feed.id, [i.id for i in items])
         changes = select_changes(items, known)
         # A stop request (SIGTERM) waits for this step: items acknowledged by Kafka but not
         # yet marked in Redis would be published again after the restart.
-        step = asyncio.ensure_future(self._publish_and_mark(feed, changes, result.validators))
+        step = asyncio.ensure_future(self._publish_and_mark(feed, changes, received))
         self._publishing.add(step)
         step.add_done_callback(self._publishing.discard)
         await asyncio.shield(step)
