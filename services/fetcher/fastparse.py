@@ -51,7 +51,8 @@ _RSS2_ITEM = frozenset(
 )
 # Leaf elements feedparser files under keys of their own (media_thumbnail, itunes_duration,
 # slash_comments, ...) and never reads into a title, summary, link, id or date: an entry may
-# carry them and still take this path. Only as leaves: a media:content holding a media:title
+# carry them and still take this path. Entries only: at a feed's root, dc:language is the
+# feed's language to feedparser. Only as leaves: a media:content holding a media:title
 # would set feedparser's title. Not itunes:summary, media:description, atom:link or lower-case
 # pubdate, which feedparser does read into those fields.
 MEDIA = ("{http://search.yahoo.com/mrss/}", "{http://search.yahoo.com/mrss}")
@@ -178,10 +179,11 @@ def parse_simple_feed(body: bytes, content_type: str | None = None) -> RawFeed |
     return None
 
 
-def _only(el: etree._Element, known: frozenset[str]) -> None:
+def _only(el: etree._Element, known: frozenset[str], inert: frozenset[str] = frozenset()) -> None:
+    """Raise unless every child element is ``known``, or an ``inert`` leaf."""
     for child in el:
         tag = child.tag
-        if isinstance(tag, str) and tag not in known and (tag not in _INERT or len(child)):
+        if isinstance(tag, str) and tag not in known and (tag not in inert or len(child)):
             raise _NotSimple(f"element {tag}")
 
 
@@ -199,7 +201,7 @@ def _rss2(root: etree._Element) -> RawFeed:
         raise _NotSimple("no channel")
     entries = []
     for item in channel.iterfind("item"):
-        _only(item, _RSS2_ITEM)
+        _only(item, _RSS2_ITEM, _INERT)
         guid = item.find("guid")
         date = item.find("pubDate")
         if date is None:
@@ -237,7 +239,7 @@ def _rss1(root: etree._Element) -> RawFeed:
         raise _NotSimple("no channel")
     entries = []
     for item in root.iterfind(f"{RSS1}item"):
-        _only(item, _RSS1_ITEM)
+        _only(item, _RSS1_ITEM, _INERT)
         entries.append(
             RawEntry(
                 title=_text(item.find(f"{RSS1}title")),
@@ -264,7 +266,7 @@ def _atom(root: etree._Element) -> RawFeed:
         | {f"{ATOM}{n}" for n in ("entry", "subtitle", "generator", "icon", "logo")},
     )
     for entry in root.iterfind(f"{ATOM}entry"):
-        _only(entry, _ATOM_ENTRY)
+        _only(entry, _ATOM_ENTRY, _INERT)
         summary = entry.find(f"{ATOM}summary")
         if summary is None:
             summary = entry.find(f"{ATOM}content")

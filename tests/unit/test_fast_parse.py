@@ -111,6 +111,10 @@ def _rss(extra: bytes) -> bytes:
         _rss(b"<atom:link rel='alternate' href='https://b.example/'/>"),
         # A day name feedparser does not know: it gives no date, Python would.
         _rss(b"<pubDate>mer, 16 nov 2022 00:38:15 +0100</pubDate>"),
+        # At a feed's root dc:language is the feed's language to feedparser, not inert.
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        b"<title>T</title><dc:language>fr</dc:language><entry><title>A</title>"
+        b"<id>urn:x:1</id><updated>2025-09-02T01:10:00Z</updated></entry></feed>",
     ],
 )
 def test_anything_unusual_is_left_to_feedparser(body):
