@@ -3,8 +3,8 @@
 The 2,000 feeds serve the real feed documents of ../shared/feeds/real in turn (57 of them,
 mean 38 entries and 166 KB, most of them read by feedparser): what production parses. A
 feed that "changes" sends its document again, one byte longer and with a new ETag, its
-entries already seen, as most of a changed feed's are. Where ../shared is absent they are synthetic 50-entry RSS
-documents with 300-character summaries, and the rows say so.
+entries already seen, as most of a changed feed's are. Where ../shared is absent they are
+synthetic 50-entry RSS documents with 300-character summaries, and the rows say so.
 The feed server runs in a process of its own (the other core), so what is measured is the
 fetcher: one process, one event loop. Kafka and Redis come from KAFKA_BOOTSTRAP_SERVERS /
 REDIS_URL, or are started through deploy/local/ on bench ports and stopped afterwards.
