@@ -18,6 +18,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from time import struct_time
 
+# feedparser's own helpers, private names: feedparser is pinned for them (pyproject.toml).
 from feedparser.datetimes import _parse_date
 from feedparser.html import _cp1252
 from feedparser.urls import _urljoin, make_safe_absolute_uri
