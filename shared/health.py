@@ -59,7 +59,8 @@ class Probe:
     async def once(self) -> None:
         try:
             # A probe hung on a dead connection must not look like an old success forever.
-            await asyncio.wait_for(self._step(), timeout=max(self.every, 1.0))
+            async with asyncio.timeout(max(self.every, 1.0)):
+                await self._step()
         except asyncio.CancelledError:
             raise
         except Exception as exc:

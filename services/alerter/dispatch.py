@@ -82,7 +82,8 @@ class Dispatcher:
                     self.counters.inc("loop_errors")
                     log.exception("alerter: claiming deliveries failed; trying again")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+                    async with asyncio.timeout(IDLE_SECONDS):
+                        await self._wake.wait()
         finally:
             # Attempts cut short stay leased in the retry queue: the next alerter makes them.
             for task in self._in_flight:

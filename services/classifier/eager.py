@@ -86,7 +86,8 @@ class EagerConsumer(faust_aiokafka.Consumer):
         if self.flow_active and not self.app.client_only and not self._get_active_partitions():
             self._resumed = resumed = asyncio.Event()
             try:
-                await asyncio.wait_for(resumed.wait(), seconds)
+                async with asyncio.timeout(seconds):
+                    await resumed.wait()
             except TimeoutError:
                 pass  # still full: faust's own wait follows
             finally:

@@ -1,6 +1,7 @@
 """Metrics: counts reach Prometheus with the right labels, lag and stalls, feed gauges,
 the health server's answers and the API's route labels."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,7 +17,7 @@ from newswatch.fetcher.metrics import ROUTES as FETCHER_ROUTES
 from newswatch.fetcher.metrics import feed_gauges
 from newswatch.fetcher.rounds import Plan
 from newswatch.fetcher.schedule import FeedHealth
-from newswatch.shared.health import Health
+from newswatch.shared.health import Health, Probe
 from newswatch.shared.metrics import CounterRoutes, Progress, lag
 from newswatch.shared.observability import Counters
 from tests.servers import free_port
@@ -141,6 +142,20 @@ async def test_readyz_names_what_is_not_ready_and_metrics_shows_only_its_own_ser
     assert "newswatch_fetcher_polls_total" in metrics
     assert "process_cpu_seconds_total" in metrics or "python_info" in metrics
     assert "newswatch_alerter_" not in metrics
+
+
+async def test_a_probe_stops_when_cancelled_just_as_its_step_finishes():
+    # Python 3.11's asyncio.wait_for returned the step's result when the cancellation came
+    # as the step finished; the probe loop then ran on, and a service's shutdown (which
+    # cancels its probes and waits for them) hung. The step itself cancels, so the
+    # cancellation always lands at that moment.
+    async def step() -> None:
+        running.cancel()
+
+    probe = Probe("redis", step, every=0.01, fresh_for=5)
+    running = asyncio.create_task(probe.run())
+    done, _ = await asyncio.wait({running}, timeout=5)
+    assert done == {running} and running.cancelled()
 
 
 def test_a_probe_success_that_is_too_old_is_not_ready():

@@ -34,7 +34,8 @@ class FeedbackPublisher:
         """Send what the outbox holds; the number sent. Never raises for Kafka being away."""
         async with self._lock:
             try:
-                return await asyncio.wait_for(self._flush(), KAFKA_WAIT_SECONDS)
+                async with asyncio.timeout(KAFKA_WAIT_SECONDS):
+                    return await self._flush()
             except (KafkaError, TimeoutError, OSError) as exc:
                 log.warning("feedback stays in the outbox until Kafka answers: %r", exc)
                 await self._drop_producer()

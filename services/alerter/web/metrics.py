@@ -71,7 +71,8 @@ async def health_server(redis: Redis, port: int) -> AsyncIterator[None]:
     health = Health("api")
 
     async def ping() -> None:
-        await asyncio.wait_for(redis.ping(), 2.0)
+        async with asyncio.timeout(2.0):
+            await redis.ping()
 
     health.probe("redis", ping)
     async with health.serve(port):

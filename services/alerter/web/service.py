@@ -42,7 +42,8 @@ class Health(BaseModel):
 async def health(deps: Deps) -> Health:
     """Each dependency's state; needs no key, so load balancers and operators can ask."""
     try:
-        await asyncio.wait_for(deps.redis.ping(), PING_TIMEOUT_SECONDS)
+        async with asyncio.timeout(PING_TIMEOUT_SECONDS):
+            await deps.redis.ping()
         redis = Dependency(status="ok")
     except Exception as exc:  # whatever the reason, the answer is 'down, because ...'
         redis = Dependency(status="down", error=f"{type(exc).__name__}: {exc}")

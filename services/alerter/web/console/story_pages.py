@@ -94,7 +94,8 @@ def router(settings: AlerterSettings) -> APIRouter:
                         queue.put_nowait(change)
                 while True:
                     try:
-                        entry, story_id = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                        async with asyncio.timeout(KEEPALIVE_SECONDS):
+                            entry, story_id = await queue.get()
                     except TimeoutError:
                         if await found.sessions.get(request.cookies.get(COOKIE)) is None:
                             yield "event: expired\ndata: {}\n\n"
