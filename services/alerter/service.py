@@ -140,9 +140,14 @@ class Alerter:
             batch = await self._consumer.getmany(timeout_ms=500, max_records=500)
             try:
                 await self.refresh_subscriptions()
-                if batch and self._failures >= self._settings.record_max_tries:
+                if not batch:
+                    # An empty poll says nothing of the failing batch: after a seek back the
+                    # fetch can take longer than the poll, and counting that as a success
+                    # let a poison record be retried as a batch again and again.
+                    continue
+                if self._failures >= self._settings.record_max_tries:
                     await self._one_by_one(batch)
-                elif batch:
+                else:
                     await self.process(batch)
                     await self._consumer.commit(
                         {tp: records[-1].offset + 1 for tp, records in batch.items()}
