@@ -112,6 +112,12 @@ def test_canonical_url(url, canonical):
         ("<style>p{}</style>Shown<script>hidden()</script>", "Shown"),
         ("  lots \n of\t space ", "lots of space"),
         ("plain <text> that is not a tag? 3 < 4", "plain that is not a tag? 3 < 4"),
+        ('<P CLASS="lead">Up<BR/>per<br />case</P>', "Up per case"),
+        ("Tom &amp Jerry &#169; 2025 &", "Tom & Jerry © 2025 &"),
+        ("a<b>b</b>c <i title='x>y'>d</i>", "abc d"),
+        ("3 <4 &lt; 5 &amp;&", "3 <4 < 5 &&"),
+        ("<p>Kept<!-- hidden --></p><noscript>no</noscript>", "Kept"),
+        ("Київ\xa0—\u2028обстріл\t<b>2</b>", "Київ — обстріл 2"),
         (None, ""),
     ],
 )
