@@ -9,7 +9,8 @@ figures the targets apply to), and with the items produced once their group is s
 that they arrive while the workers run (this benchmark's producer then shares the cores).
 Rates are measured between the first and last classified record's Kafka timestamps. Rows
 also give the cores the workers got and the load average: few cores busy means other work
-held the CPU.
+held the CPU. Where the bench started the broker itself, the two-worker drain also gives
+the broker's cores: on a two-core host the broker's share bounds what a second worker adds.
 A faust agent that only consumes and acknowledges gives faust's own ceiling, once with its
 fetch loop and once with the eager one the worker uses (services/classifier/eager.py).
 """
@@ -36,6 +37,7 @@ from newswatch.shared.kafka import create_producer, ensure_topics
 from newswatch.shared.settings import CommonSettings
 
 ITEMS = 20_000
+BENCH_RUN_DIR = Path(__file__).resolve().parent.parent / ".run" / "bench"  # as ``servers`` starts
 PARTITIONS = 2
 
 
@@ -94,6 +96,7 @@ async def _bench(bootstrap: str, items: list[tuple[bytes, bytes]]) -> list[Row]:
             "x",
             0.3,
         ),
+        Row("  one worker draining: cores busy", one_drain.cores, ""),
         Row("  one worker, items arriving while it runs: items/s", one.rate, "/s"),
         Row("  one worker: peak RSS", max(one.peak_mb, one_drain.peak_mb), "MB", 300, "<="),
         Row("  one worker, items arriving: CPU per item", one_us, "us"),
@@ -114,6 +117,12 @@ async def _bench(bootstrap: str, items: list[tuple[bytes, bytes]]) -> list[Row]:
                 two_drain.rate / one_drain.rate,
                 "x",
                 1.7,
+            ),
+            Row("  two workers draining: cores busy", two_drain.cores, ""),
+            *(
+                [Row("  and the broker's cores meanwhile", two_drain.broker_cores, "")]
+                if two_drain.broker_cores is not None
+                else []
             ),
             Row("  two workers, items arriving while they run: items/s", two.rate, "/s"),
             Row("  two workers / one worker (items arriving)", two.rate / one.rate, "x"),
@@ -154,6 +163,7 @@ class Run(NamedTuple):
     cpu_seconds: float
     peak_mb: float
     cores: float  # the workers' CPU seconds per second from producing to the last result
+    broker_cores: float | None  # the same for Kafka's broker, when its process is known
     load: float  # the machine's 1-minute load average as the run ended: others' work shows
 
 
@@ -187,12 +197,16 @@ async def _workers(
             finally:
                 for worker in workers:
                     worker.send_signal(signal.SIGCONT)
+        broker = _broker_pid()
+        broker_before = _cpu_seconds(broker) if broker else 0.0
         cpu_before, started = sum(_cpu_seconds(w.pid) for w in workers), time.perf_counter()
         if not backlog:
             await _produce(settings, items)
         await _drained(bootstrap, settings.topics.classified, len(items), workers)
         cpu = sum(_cpu_seconds(w.pid) for w in workers) - cpu_before
-        cores = cpu / (time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        cores = cpu / elapsed
+        broker_cores = (_cpu_seconds(broker) - broker_before) / elapsed if broker else None
         load = os.getloadavg()[0]
         peak_kb = max(_peak_rss_kb(w.pid) for w in workers)
         rate = await _rate(bootstrap, settings.topics.classified, len(items))
@@ -207,7 +221,7 @@ async def _workers(
             except subprocess.TimeoutExpired:
                 worker.kill()
     shutil.rmtree(folder)  # kept when the run failed: the workers' logs say why
-    return Run(settings.topic_prefix, rate, cpu, peak_kb / 1024, cores, load)
+    return Run(settings.topic_prefix, rate, cpu, peak_kb / 1024, cores, broker_cores, load)
 
 
 def _start(env: dict[str, str], count: int, folder: Path) -> list[subprocess.Popen]:  # type: ignore[type-arg]
@@ -348,6 +362,17 @@ def _faust_floor(bootstrap: str, topic: str, expected: int, consumer: str) -> tu
     # faust draws a spinner on stdout too: the figures follow the last "rate=".
     rate, cpu = done.stdout.rsplit("rate=", 1)[1].split()[:2]
     return float(rate), float(cpu.removeprefix("cpu_us="))
+
+
+def _broker_pid() -> int | None:
+    """The broker the bench started (``servers``), else None: a broker found through the
+    environment may be anywhere."""
+    try:
+        pid = int((BENCH_RUN_DIR / "kafka" / "kafka.pid").read_text().strip())
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return pid if b"kafka" in cmdline.read() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _cpu_seconds(pid: int) -> float:
