@@ -247,17 +247,18 @@ def _eval(args: argparse.Namespace) -> int:
 _DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "classifier"
 # The frozen splits show figures only, however they are named on the command line: reading
 # their items would turn into tuning on them.
-_FROZEN = {_DATA / "test", _DATA / "probe"}
+_FROZEN = {_DATA / "test", _DATA / "probe", _DATA / "probe2"}
 
 
 def _default_splits() -> dict[str, Path]:
-    """The labelled splits of a source checkout: dev (tuned on), the two frozen tests, real dev."""
+    """A source checkout's labelled splits: dev (tuned on), three frozen tests, real dev."""
     root = _DATA.parents[2]
     figures_only = "figures only; --list-frozen lists its misses"
     splits = {
         "dev: tuned on": _DATA / "dev.jsonl",
         f"test: frozen, never tuned on ({figures_only})": _DATA / "test",
         f"probe: frozen, written after the model ({figures_only})": _DATA / "probe",
+        f"probe2: frozen, written after the model ({figures_only})": _DATA / "probe2",
     }
     real = root.parent / "shared" / "eval" / "real_dev.jsonl"
     if real.exists():
