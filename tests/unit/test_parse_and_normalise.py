@@ -5,8 +5,9 @@ import pytest
 
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.normalise import canonical_url, normalise_feed
-from newswatch.fetcher.parse import FeedParseError, parse_feed
+from newswatch.fetcher.parse import FeedParseError, parse_feed, parse_xml_feed
 from newswatch.shared.text import clean_text
+from tests.conftest import shared_path
 
 FEEDS = Path(__file__).parent.parent / "data" / "feeds"
 FETCHED = datetime(2025, 9, 2, 12, 0, tzinfo=UTC)
@@ -80,6 +81,38 @@ def test_a_malformed_feed_keeps_the_entries_before_the_fault():
     raw = parse_feed((FEEDS / "broken.rss").read_bytes())
     assert raw.recovered_error
     assert [e.title for e in raw.entries][:1] == ["First entry survives"]
+
+
+_DECLARED = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>T</title>'
+    b"<item><title>A &amp; B</title><link>https://a.example/n?x=1&amp;y=2</link>"
+    b"<guid>https://a.example/n?x=1&amp;y=2</guid><description>S</description></item>"
+    b"</channel></rss>"
+)
+
+
+@pytest.mark.parametrize("blanks", [b"\n", b"\r\n\n", b" \t\n"])
+def test_blank_lines_before_the_declaration_are_repaired_and_still_reported(blanks):
+    # feedparser's loose reading of such a document keeps the guid's "&amp;" as written
+    raw = parse_feed(blanks + _DECLARED)
+    assert [(e.title, e.link, e.guid) for e in raw.entries] == [
+        ("A & B", "https://a.example/n?x=1&y=2", "https://a.example/n?x=1&y=2")
+    ]
+    assert raw.recovered_error == "blank lines before the XML declaration (removed)"
+    assert parse_feed(_DECLARED).recovered_error is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["londonist_large_leading_newline_2017.xml", "taverncast_podcast_leading_blankline.rss"],
+)
+def test_real_feeds_with_blanks_before_the_declaration_keep_their_items(name):
+    # What feedparser made of them before the repair: the same items, read ten times faster.
+    body = (shared_path("feeds", "real") / name).read_bytes()
+    feed = FeedSpec(url=f"https://feeds.example/{name}")
+    before = normalise_feed(parse_xml_feed(body), feed, FETCHED)
+    assert normalise_feed(parse_feed(body), feed, FETCHED) == before
+    assert len(before) > 30
 
 
 @pytest.mark.parametrize(
