@@ -11,8 +11,11 @@ three outlets' reports of one strike make one alert. A later report that brings 
 story a tag it never had, one the subscriber wants, is news of its own: "EU summons
 Russia's envoy" joining the Kyiv strike story tells the diplomatic_protest
 subscribers something new, so it is a first alert about that report (subject
-``{story}+{tags}``), not an update under the strike's headline. Any other later
-report becomes one follow-up entry per story, when the subscription wants follow-ups.
+``{story}+{tags}``), not an update under the strike's headline. Unless another open story
+the report also matches carries that tag: "EU calls in Russian diplomat after blast damages
+its Kyiv office" joins the summons story, and its strike is the Kyiv strike story's news,
+told there. Any other later report becomes one follow-up entry per story, when the
+subscription wants follow-ups.
 """
 
 from dataclasses import dataclass, field
@@ -75,8 +78,11 @@ def pending_delay(sub: Subscription, followup_seconds: float) -> float:
 
 
 def new_subject(match: Match) -> str | None:
-    """The subject of tags this report brought to its story that the subscriber wants."""
-    tags = sorted({h.tag for h in match.hits} & match.assignment.new_tags)
+    """The subject of tags this report brought to its story that the subscriber wants, less
+    those another open story the report matches carries (that story's news, not this one's:
+    its subscribers were told there, by the story's own alert or its follow-ups)."""
+    elsewhere = {tag for tag, _ in match.assignment.covered}
+    tags = sorted({h.tag for h in match.hits} & match.assignment.new_tags - elsewhere)
     if not tags or not match.assignment.is_new_report or match.assignment.is_new_story:
         return None
     return f"{match.assignment.story.id}+{','.join(tags)}"

@@ -196,6 +196,10 @@ class Assignment:
     is_new_story: bool
     is_new_report: bool  # False for a revision of a report already folded in
     new_tags: frozenset[str] = frozenset()  # tags this report brought to the story (all, if new)
+    # (tag, story id): another open story this report also matches that carries the tag. A
+    # report of two events ("EU summons envoy after blast hits its Kyiv office") joins one
+    # story; its other tag is still the other story's news, told or not told already.
+    covered: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass
@@ -224,12 +228,21 @@ class StoryBook:
         self._close_before(when - self.window)
         signature = Signature.of(item)
         best, best_score = None, self.threshold
+        matching: list[_Open] = []
         for story_id in self._candidates(signature):
             candidate = self._open[story_id]
             if candidate.story.first_seen <= when <= candidate.closes_at:
                 score = similarity(signature, candidate.signature)
+                if score >= self.threshold:
+                    matching.append(candidate)
                 if score >= best_score:
                     best, best_score = candidate, score
+        covered = frozenset(
+            (tag, other.story.id)
+            for other in matching
+            if other is not best
+            for tag in signature.tags & other.signature.tags
+        )
         if best is None:
             story = Story(
                 id=news.id,
@@ -246,7 +259,7 @@ class StoryBook:
                 latest_item_id=news.id,
             )
             self.remember(story, signature)
-            return Assignment(story, True, True, frozenset(signature.tags))
+            return Assignment(story, True, True, frozenset(signature.tags), covered)
         new_tags = frozenset(signature.tags - best.signature.tags)
         best.signature.absorb(signature)
         story = best.story
@@ -261,7 +274,7 @@ class StoryBook:
             story.sources.append(news.source)
         self._post(story.id, signature)
         self._story_of_item[news.id] = story.id
-        return Assignment(story, False, True, new_tags)
+        return Assignment(story, False, True, new_tags, covered)
 
     def remember(self, story: Story, signature: Signature) -> None:
         """Open a story: a new one, or one reloaded after a restart."""

@@ -69,6 +69,35 @@ def test_a_report_bringing_its_story_a_new_tag_is_a_first_alert_for_that_tags_su
         assert "diplomatic_protest" in [h.tag for h in job.hits]
 
 
+def test_a_report_of_two_told_events_is_a_follow_up_not_a_second_alert():
+    # The demo's second outlet: one report of the strike and of the summons it caused, each
+    # already a story told to the desk. Whichever story it joins, its other tag is the other
+    # story's news.
+    book = StoryBook()
+    desk = sub("desk", ["strike", "diplomatic_protest"])
+    strike = book.assign(STRIKE).story
+    summons = book.assign(
+        kyiv(
+            4,
+            "EU summons Russia's envoy over damage to its Kyiv delegation",
+            {"diplomatic_protest": 0.95},
+            minutes=10,
+        )
+    ).story
+    assert summons.id != strike.id
+    both = kyiv(
+        5,
+        "EU calls in Russian diplomat after strike damages its Kyiv delegation",
+        {"strike": 0.85, "diplomatic_protest": 0.95},
+        minutes=20,
+    )
+    found = matches(book, both, desk)
+    assert found[0].assignment.story.id in {strike.id, summons.id}
+    result = plan(found, {(desk.key, strike.id), (desk.key, summons.id)})
+    assert result.alerts == [] and result.digest_entries == []
+    assert [f.entry.story_id for f in result.followups] == [found[0].assignment.story.id]
+
+
 def test_a_retelling_with_no_new_tag_is_one_follow_up_and_a_replay_is_nothing():
     book = StoryBook()
     desk = sub("desk", ["strike"])
