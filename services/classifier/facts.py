@@ -194,7 +194,7 @@ def _actors(title: str, summary: str, evidence: list[Evidence], names: Found) ->
             )
             for start, name_end, name in in_field:
                 if offset <= start and name_end <= end and name.kind in {"country", "bloc"}:
-                    role = _role_at(start, main)
+                    role = _role_at(start, main, text)
                     _add_actor(
                         actors,
                         Actor(
@@ -205,20 +205,34 @@ def _actors(title: str, summary: str, evidence: list[Evidence], names: Found) ->
                         ),
                     )
             for match in _PERSON.finditer(sentence):
-                role = _role_at(offset + match.start("name"), main)
+                role = _role_at(offset + match.start("name"), main, text)
                 _add_actor(actors, Actor(name=match.group("name"), kind="person", role=role))
     with_role = {name for name, role in actors if role}
     return [a for (name, role), a in actors.items() if role or name not in with_role]
 
 
-def _role_at(position: int, trigger: Evidence | None) -> str | None:
+# Words that open a clause of its own after the trigger's: what follows them is the reason or
+# the background ("EU summons Russia's envoy over damage to its Kyiv delegation"), not the
+# trigger's object, so the EU named there is not also summoned.
+_CLAUSE_OPENER = re.compile(
+    r"\b(?:after|over|following|because|amid|as|when|while|before|since|which|who|where|"
+    r"après|nach|nachdem|wegen|tras|después|после|після|из-за|через)\b",
+    re.IGNORECASE,
+)
+
+
+def _role_at(position: int, trigger: Evidence | None, text: str = "") -> str | None:
     if trigger is None:
         return None
     roles = _ROLES.get(trigger.rule.split("/", 1)[0])
     if roles is None:
         return None
     # At or before the trigger is its subject: "Russian forces struck ..." starts with the attacker.
-    return roles[0] if position <= trigger.start else roles[1]
+    if position <= trigger.start:
+        return roles[0]
+    if _CLAUSE_OPENER.search(text, trigger.end, position):
+        return None
+    return roles[1]
 
 
 def _add_actor(actors: dict[tuple[str, str | None], Actor], actor: Actor) -> None:

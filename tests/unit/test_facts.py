@@ -103,6 +103,25 @@ def test_actor_roles_follow_the_event(classifier):
     }
 
 
+def test_a_name_in_a_later_clause_is_not_the_triggers_object(classifier):
+    # The reason ("over damage to its delegation") and the background ("after a strike on
+    # Kyiv") name states that are neither summoned nor summoning.
+    f = facts(
+        classifier,
+        "EU summons Russia's envoy over damage to its delegation in Ukraine",
+        "The EU summoned Russia's envoy in Brussels after a Russian strike on Kyiv damaged the "
+        "building of the EU delegation to Ukraine.",
+    )
+    roles = {(a.name, a.role) for a in f.actors}
+    assert {("EU", "summoning"), ("Russia", "summoned")} <= roles
+    assert ("EU", "summoned") not in roles and ("Ukraine", "summoned") not in roles
+    sanctions = facts(classifier, "EU sanctions Russia and Belarus over the war in Ukraine")
+    assert {("Russia", "sanctioned"), ("Belarus", "sanctioned")} <= {
+        (a.name, a.role) for a in sanctions.actors
+    }
+    assert ("Ukraine", "sanctioned") not in {(a.name, a.role) for a in sanctions.actors}
+
+
 def test_named_envoys_are_actors(classifier):
     f = facts(
         classifier,
