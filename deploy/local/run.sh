@@ -122,6 +122,13 @@ printf '%s\n' "  curl -H 'Authorization: Bearer $api_key' http://127.0.0.1:$NEWS
 say "Service logs: $LOGS/*.log · Ctrl-C stops everything."
 say ""
 # Any service dying takes the demo down with a pointer to its log, rather than hanging silently.
-wait -n "${pids[@]}" || true
-say "a newswatch process exited; see $LOGS"
+status=0
+wait -n "${pids[@]}" || status=$?
+# Ctrl-C reaches the services too (one process group), and they stop cleanly (status 0, or
+# 130/143 by the signal). bash then leaves its own INT trap unrun, since the child it waited
+# for dealt with the signal: so a clean stop is the user's Ctrl-C, not a crash.
+case "$status" in
+  0 | 130 | 143) cleanup; exit 0 ;;
+esac
+say "a newswatch process exited (status $status); see $LOGS"
 exit 1

@@ -141,7 +141,10 @@ def test_ctrl_c_after_tee_is_gone_still_stops_kafka_and_redis(demo):
         time.sleep(0.2)
     assert not _alive(kafka), "Kafka was left running"
     assert not _alive(redis), "Redis was left running"
-    assert "stopped. Logs:" in (demo.run_dir / "logs" / "run.log").read_text()
+    stopped = (demo.run_dir / "logs" / "run.log").read_text()
+    assert "stopped. Logs:" in stopped
+    # The services stop on the same Ctrl-C; that is the way out, not a crash to report.
+    assert "a newswatch process exited" not in stopped
 
 
 def test_ctrl_c_during_start_up_stops_what_was_started_at_once(tmp_path):
