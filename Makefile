@@ -69,8 +69,8 @@ down: ## Stop Kafka and Redis started by `make up`
 	-deploy/local/kafka.sh stop
 
 status: ## Is Kafka running? Is Redis?
-	-deploy/local/kafka.sh status
-	-deploy/local/redis.sh status
+	@deploy/local/kafka.sh status || true
+	@deploy/local/redis.sh status || true
 
 clean: down ## Remove local data, logs and the virtualenv
 	rm -rf .run $(VENV)

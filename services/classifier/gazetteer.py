@@ -9,6 +9,13 @@ import yaml
 
 # Capitalised words as they appear in names ("U.S.", "Rostov-on-Don", "Kyiv's"): every known
 # name starts with a capital, so lower-case words are never looked at.
+# A place that names an agreement is not where the news happens: "a violation of the Vienna
+# Convention", "the Minsk agreements", "the Normandy format".
+_NAMES_A_TEXT = re.compile(
+    r"\s+(?:conventions?|agreements?|accords?|protocols?|treat(?:y|ies)|declaration|"
+    r"memorandum|format|charter|principles)\b",
+    re.IGNORECASE,
+)
 _TOKEN = re.compile(r"(?<![\w'’.-])[^\W\d_a-zа-яёїієґ][\w'’.-]*")
 
 
@@ -46,8 +53,9 @@ class Gazetteer:
                 continue  # inside a name already found, or not a name: every known name is capitalised
             match = self._match_at(text, start, word)
             if match:
-                found.append((start, start + len(match), self.names[match]))
                 end_of_last = start + len(match)
+                if not _NAMES_A_TEXT.match(text, end_of_last):
+                    found.append((start, end_of_last, self.names[match]))
         return found
 
     def _match_at(self, text: str, start: int, word: str) -> str | None:

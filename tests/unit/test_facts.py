@@ -90,6 +90,18 @@ def test_places_carry_country_codes_and_kinds(classifier):
     } <= places
 
 
+def test_a_place_naming_an_agreement_is_no_place_of_the_news(classifier):
+    f = facts(
+        classifier,
+        "EU summons Russia's envoy over damage to its Kyiv delegation",
+        "An EU spokesperson called it a violation of the Vienna Convention; talks in Vienna "
+        "on the Minsk agreements and the Paris Agreement went on in Paris.",
+    )
+    assert {p.name for p in f.places} == {"Kyiv", "Vienna", "Paris"}
+    only_treaties = facts(classifier, "Minsk agreements and the Geneva Conventions explained")
+    assert only_treaties.places == []
+
+
 def test_actor_roles_follow_the_event(classifier):
     strike = facts(classifier, "Russian forces struck Kharkiv overnight, killing three")
     assert ("Russia", "attacker") in {(a.name, a.role) for a in strike.actors}
