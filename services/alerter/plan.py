@@ -14,8 +14,9 @@ subscribers something new, so it is a first alert about that report (subject
 ``{story}+{tags}``), not an update under the strike's headline. Unless another open story
 the report also matches carries that tag: "EU calls in Russian diplomat after blast damages
 its Kyiv office" joins the summons story, and its strike is the Kyiv strike story's news,
-told there. Any other later report becomes one follow-up entry per story, when the
-subscription wants follow-ups.
+told there; a subscriber who wants only strikes and had the Kyiv story gets this report as
+a follow-up of it, not as a first alert about the summons story. Any other later report
+becomes one follow-up entry per story, when the subscription wants follow-ups.
 """
 
 from dataclasses import dataclass, field
@@ -88,12 +89,29 @@ def new_subject(match: Match) -> str | None:
     return f"{match.assignment.story.id}+{','.join(tags)}"
 
 
+def told_through(match: Match, told: set[tuple[str, str]]) -> str | None:
+    """Another open story the report also matches, already told to this subscriber, that
+    carries every tag the subscriber wants of the report: a strike-only desk told of the Kyiv
+    strike is not told again when a report of the strike and of the summons it caused joins
+    the summons story (which that desk never had)."""
+    wanted = {h.tag for h in match.hits}
+    carried: dict[str, set[str]] = {}
+    for tag, story_id in match.assignment.covered:
+        carried.setdefault(story_id, set()).add(tag)
+    key = match.subscription.key
+    return next(
+        (s for s, tags in sorted(carried.items()) if wanted <= tags and (key, s) in told), None
+    )
+
+
 def subjects(matches: list[Match]) -> list[tuple[str, str]]:
     """The (subscription key, subject) pairs whose told-state the plan needs."""
     wanted: dict[tuple[str, str], None] = {}
     for match in matches:
         key = match.subscription.key
         wanted[key, match.assignment.story.id] = None
+        for _, story_id in match.assignment.covered:
+            wanted[key, story_id] = None  # for told_through
         subject = new_subject(match)
         if subject:
             wanted[key, subject] = None
@@ -115,14 +133,22 @@ def plan_deliveries(
     for match in matches:
         sub, story = match.subscription, match.assignment.story
         subject = story.id if (sub.key, story.id) not in told else new_subject(match)
+        followed_story = story.id
+        if subject == story.id and (elsewhere := told_through(match, told)):
+            # New to this subscriber as a story, but all it wants of it was told elsewhere.
+            subject, followed_story = None, elsewhere
         if subject is not None and (sub.key, subject) not in told:
             told |= {(sub.key, subject), (sub.key, story.id)}
             _tell(plan, match, subject, sent, settings, now)
         elif (
-            match.assignment.is_new_report and sub.followups and (sub.key, story.id) not in followed
+            match.assignment.is_new_report
+            and sub.followups
+            and (sub.key, followed_story) not in followed
         ):
-            followed.add((sub.key, story.id))
-            entry = PendingEntry(story_id=story.id, update=True, item=match.item, hits=match.hits)
+            followed.add((sub.key, followed_story))
+            entry = PendingEntry(
+                story_id=followed_story, update=True, item=match.item, hits=match.hits
+            )
             delay = pending_delay(sub, settings.followup_seconds)
             plan.followups.append(PendingIntent(sub.key, entry, delay))
     return plan

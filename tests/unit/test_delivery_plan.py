@@ -98,6 +98,37 @@ def test_a_report_of_two_told_events_is_a_follow_up_not_a_second_alert():
     assert [f.entry.story_id for f in result.followups] == [found[0].assignment.story.id]
 
 
+def test_a_subscriber_told_of_one_event_is_not_alerted_when_its_report_joins_another():
+    # A strike-only desk had the Kyiv strike. A report of the strike and of the summons it
+    # caused joins the summons story, which the desk never had: a follow-up of the strike
+    # story, not a first alert about the summons story. A desk that did not have the strike
+    # story is alerted as before.
+    book = StoryBook()
+    desk, fresh = sub("desk", ["strike"]), sub("fresh", ["strike"])
+    strike = book.assign(STRIKE).story
+    summons = book.assign(
+        kyiv(
+            4,
+            "EU summons Russia's envoy over damage to its Kyiv delegation",
+            {"diplomatic_protest": 0.95},
+            minutes=10,
+        )
+    ).story
+    both = kyiv(
+        5,
+        "EU summons Russia's envoy again over strike damage to its Kyiv delegation",
+        {"strike": 0.85, "diplomatic_protest": 0.95},
+        minutes=20,
+    )
+    found = matches(book, both, desk, fresh)
+    assert found[0].assignment.story.id == summons.id
+    result = plan(found, {(desk.key, strike.id)})
+    assert [a.subscription_key for a in result.alerts] == [fresh.key]
+    assert [(f.subscription_key, f.entry.story_id) for f in result.followups] == [
+        (desk.key, strike.id)
+    ]
+
+
 def test_a_retelling_with_no_new_tag_is_one_follow_up_and_a_replay_is_nothing():
     book = StoryBook()
     desk = sub("desk", ["strike"])
