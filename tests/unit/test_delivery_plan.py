@@ -69,31 +69,34 @@ def test_a_report_bringing_its_story_a_new_tag_is_a_first_alert_for_that_tags_su
         assert "diplomatic_protest" in [h.tag for h in job.hits]
 
 
+SUMMONS = kyiv(
+    4,
+    "EU summons Russia's envoy over damage to its Kyiv delegation",
+    {"diplomatic_protest": 0.95},
+    minutes=10,
+)
+
+
+def two_events(title: str) -> tuple[StoryBook, str, str, ClassifiedItem]:
+    """The Kyiv strike and the summons it caused as two stories, and a report of both."""
+    book = StoryBook()
+    strike, summons = book.assign(STRIKE).story, book.assign(SUMMONS).story
+    assert strike.id != summons.id
+    both = kyiv(5, title, {"strike": 0.85, "diplomatic_protest": 0.95}, minutes=20)
+    return book, strike.id, summons.id, both
+
+
 def test_a_report_of_two_told_events_is_a_follow_up_not_a_second_alert():
     # The demo's second outlet: one report of the strike and of the summons it caused, each
     # already a story told to the desk. Whichever story it joins, its other tag is the other
     # story's news.
-    book = StoryBook()
-    desk = sub("desk", ["strike", "diplomatic_protest"])
-    strike = book.assign(STRIKE).story
-    summons = book.assign(
-        kyiv(
-            4,
-            "EU summons Russia's envoy over damage to its Kyiv delegation",
-            {"diplomatic_protest": 0.95},
-            minutes=10,
-        )
-    ).story
-    assert summons.id != strike.id
-    both = kyiv(
-        5,
-        "EU calls in Russian diplomat after strike damages its Kyiv delegation",
-        {"strike": 0.85, "diplomatic_protest": 0.95},
-        minutes=20,
+    book, strike, summons, both = two_events(
+        "EU calls in Russian diplomat after strike damages its Kyiv delegation"
     )
+    desk = sub("desk", ["strike", "diplomatic_protest"])
     found = matches(book, both, desk)
-    assert found[0].assignment.story.id in {strike.id, summons.id}
-    result = plan(found, {(desk.key, strike.id), (desk.key, summons.id)})
+    assert found[0].assignment.story.id in {strike, summons}
+    result = plan(found, {(desk.key, strike), (desk.key, summons)})
     assert result.alerts == [] and result.digest_entries == []
     assert [f.entry.story_id for f in result.followups] == [found[0].assignment.story.id]
 
@@ -103,29 +106,16 @@ def test_a_subscriber_told_of_one_event_is_not_alerted_when_its_report_joins_ano
     # caused joins the summons story, which the desk never had: a follow-up of the strike
     # story, not a first alert about the summons story. A desk that did not have the strike
     # story is alerted as before.
-    book = StoryBook()
-    desk, fresh = sub("desk", ["strike"]), sub("fresh", ["strike"])
-    strike = book.assign(STRIKE).story
-    summons = book.assign(
-        kyiv(
-            4,
-            "EU summons Russia's envoy over damage to its Kyiv delegation",
-            {"diplomatic_protest": 0.95},
-            minutes=10,
-        )
-    ).story
-    both = kyiv(
-        5,
-        "EU summons Russia's envoy again over strike damage to its Kyiv delegation",
-        {"strike": 0.85, "diplomatic_protest": 0.95},
-        minutes=20,
+    book, strike, summons, both = two_events(
+        "EU summons Russia's envoy again over strike damage to its Kyiv delegation"
     )
+    desk, fresh = sub("desk", ["strike"]), sub("fresh", ["strike"])
     found = matches(book, both, desk, fresh)
-    assert found[0].assignment.story.id == summons.id
-    result = plan(found, {(desk.key, strike.id)})
+    assert found[0].assignment.story.id == summons
+    result = plan(found, {(desk.key, strike)})
     assert [a.subscription_key for a in result.alerts] == [fresh.key]
     assert [(f.subscription_key, f.entry.story_id) for f in result.followups] == [
-        (desk.key, strike.id)
+        (desk.key, strike)
     ]
 
 
