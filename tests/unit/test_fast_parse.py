@@ -303,6 +303,27 @@ def test_a_feed_root_language_and_an_unknown_namespace_agree():
     assert _one_entry_both_ways(soup).title == "A"
 
 
+def test_namespace_declarations_repeated_or_renaming_an_element_agree():
+    # The same declarations again on many elements, as some podcast feeds write them.
+    itunes = b' xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"'
+    repeated = _item(
+        b"<title>A</title><itunes:author" + itunes + b">W</itunes:author>"
+        b"<itunes:summary" + itunes + b">S</itunes:summary><itunes:summary>S2</itunes:summary>"
+    )
+    assert _one_entry_both_ways(repeated).summary == "S"
+    # Bound to Dublin Core, the prefix "content" makes feedparser call a later element of
+    # the content namespace "dc_encoded" (no handler), not "content_encoded".
+    renamed = _item(
+        b"<title>A</title><content:encoded>C1</content:encoded></item><item><title>B</title>"
+        b'<dc:subject xmlns:content="http://purl.org/dc/elements/1.1/">s</dc:subject>'
+        b'<c:encoded xmlns:c="http://purl.org/rss/1.0/modules/content/">C2</c:encoded>'
+    )
+    fast, slow = parse_simple_feed(renamed), parse_xml_feed(renamed)
+    assert fast is not None
+    assert [(e.title, e.summary) for e in slow.entries] == [("A", "C1"), ("B", "")]
+    assert fast.entries == slow.entries
+
+
 @pytest.mark.parametrize(
     "body",
     [

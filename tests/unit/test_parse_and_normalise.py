@@ -137,6 +137,32 @@ def test_canonical_url(url, canonical):
 
 
 @pytest.mark.parametrize(
+    ("url", "base", "canonical"),
+    [
+        # urljoin reads a ";" that ends the path as empty params, and drops it...
+        ("https://a.example/p;", "https://base.example/feed", "https://a.example/p"),
+        ("https://a.example/p;?", "https://base.example/feed", "https://a.example/p"),
+        # ...but keeps params that are not empty, and without a base nothing is joined.
+        ("https://a.example/p;x", "https://base.example/feed", "https://a.example/p;x"),
+        ("https://a.example/p;", None, "https://a.example/p;"),
+        ("HTTPS://A.example/p?#", "https://base.example/feed", "https://a.example/p"),
+        ("http://a.example/p?", "https://base.example/feed", "http://a.example/p"),
+        ("//a.example/p", "https://base.example/feed", "https://a.example/p"),
+        ("  https://a.example/p?q=1#f  ", "https://base.example/feed", "https://a.example/p?q=1"),
+        ("ftp://f.example/x?", "ftp://base.example/", "ftp://f.example/x"),
+        ("   ", "https://base.example/feed", "https://base.example/feed"),
+    ],
+)
+def test_canonical_url_of_absolute_links_is_what_joining_them_gives(url, base, canonical):
+    assert canonical_url(url, base=base) == canonical
+
+
+def test_canonical_url_refuses_a_base_that_is_not_a_url_even_for_an_absolute_link():
+    with pytest.raises(ValueError, match="Invalid IPv6 URL"):
+        canonical_url("https://a.example/p", base="https://[base/feed")
+
+
+@pytest.mark.parametrize(
     ("raw", "text"),
     [
         ("<p>One</p><p>Two</p>", "One Two"),
