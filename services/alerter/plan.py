@@ -134,9 +134,9 @@ def plan_deliveries(
         sub, story = match.subscription, match.assignment.story
         subject = story.id if (sub.key, story.id) not in told else new_subject(match)
         followed_story = story.id
-        if subject == story.id and (elsewhere := told_through(match, told)):
+        if subject == story.id and (told_story := told_through(match, told)):
             # New to this subscriber as a story, but all it wants of it was told elsewhere.
-            subject, followed_story = None, elsewhere
+            subject, followed_story = None, told_story
         if subject is not None and (sub.key, subject) not in told:
             told |= {(sub.key, subject), (sub.key, story.id)}
             _tell(plan, match, subject, sent, settings, now)

@@ -221,7 +221,8 @@ _CLAUSE_OPENER = re.compile(
 )
 
 
-def _role_at(position: int, trigger: Evidence | None, text: str = "") -> str | None:
+def _role_at(position: int, trigger: Evidence | None, text: str) -> str | None:
+    """The role of a name at ``position`` of ``text`` (the field the trigger is in)."""
     if trigger is None:
         return None
     roles = _ROLES.get(trigger.rule.split("/", 1)[0])

@@ -7,8 +7,6 @@ from importlib import resources
 
 import yaml
 
-# Capitalised words as they appear in names ("U.S.", "Rostov-on-Don", "Kyiv's"): every known
-# name starts with a capital, so lower-case words are never looked at.
 # A place that names an agreement is not where the news happens: "a violation of the Vienna
 # Convention", "the Minsk agreements", "the Normandy format".
 _NAMES_A_TEXT = re.compile(
@@ -16,6 +14,8 @@ _NAMES_A_TEXT = re.compile(
     r"memorandum|format|charter|principles)\b",
     re.IGNORECASE,
 )
+# Capitalised words as they appear in names ("U.S.", "Rostov-on-Don", "Kyiv's"): every known
+# name starts with a capital, so lower-case words are never looked at.
 _TOKEN = re.compile(r"(?<![\w'’.-])[^\W\d_a-zа-яёїієґ][\w'’.-]*")
 
 

@@ -126,15 +126,9 @@ class _FeedValues:
 
 
 def normalise_entry(
-    entry: RawEntry,
-    feed: FeedSpec,
-    raw_feed: RawFeed,
-    fetched_at: datetime,
-    shared: _FeedValues | None = None,
+    entry: RawEntry, feed: FeedSpec, shared: _FeedValues, fetched_at: datetime
 ) -> NewsItem | None:
     """One clean NewsItem, or None for an entry with neither title nor summary nor link."""
-    if shared is None:
-        shared = _FeedValues(feed, raw_feed)
     title = clean_text(entry.title)
     summary = clean_text(entry.summary)
     link = canonical_url(entry.link, base=shared.base)
@@ -171,7 +165,7 @@ def normalise_feed(raw: RawFeed, feed: FeedSpec, fetched_at: datetime) -> list[N
     items: dict[str, NewsItem] = {}
     shared = _FeedValues(feed, raw)
     for entry in raw.entries:
-        item = normalise_entry(entry, feed, raw, fetched_at, shared)
+        item = normalise_entry(entry, feed, shared, fetched_at)
         # A feed repeating an entry within one document keeps its first copy.
         if item is not None and item.id not in items:
             items[item.id] = item
