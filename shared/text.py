@@ -5,10 +5,11 @@ what it is given, and both must agree on what the evidence offsets point into.
 
 `_TextCollector` (html.parser) is the definition of what a layer of markup turns into.
 It is slow (some 170 µs for a typical HTML summary of a real feed), so `_strip_simple`
-handles the common shapes (entities without tags; plain well-formed tags) with a regex
-and gives exactly the same string; whatever it has not been proven on, it declines and
-the collector decides. The output must not change by one byte: de-duplication fingerprints
-and the classifier's evidence offsets are computed from it.
+handles the common shapes (entities without tags; plain well-formed tags; embeds such as
+iframe, svg and script whose content is hidden) with a regex and gives exactly the same
+string; whatever it has not been proven on, it declines and the collector decides. The
+output must not change by one byte: de-duplication fingerprints and the classifier's
+evidence offsets are computed from it.
 tests/unit/test_clean_text_differential.py holds the two to each other.
 """
 
@@ -77,16 +78,22 @@ _MARKUP_START = re.compile("<[a-zA-Z/!?]")
 _LONG_CHARREF = re.compile("&#[0-9]{640}")
 # What each tag becomes, by lower-cased name, "/" appended for a self-closing start tag:
 # a block tag a space, twice when self-closing (html.parser calls start and end); any
-# other tag nothing. None declines: script and style switch html.parser to raw text, the skipped
-# tags hide their content, and the rest are raw or escaped text in newer html.parsers.
+# other tag nothing. None leaves the value to `_strip_in_order`: the skipped tags hide the
+# text after them, and the rest are raw or escaped text in newer html.parsers.
+_RAW_OR_ESCAPED = frozenset({"xmp", "noembed", "noframes", "plaintext", "textarea", "title"})
 _TAG_TEXT: dict[str, str | None] = {
     **{name: " " for name in _BLOCK_TAGS},
     **{name + "/": "  " for name in _BLOCK_TAGS},
-    **{
-        name + slash: None
-        for name in _SKIP_TAGS | {"xmp", "noembed", "noframes", "plaintext", "textarea", "title"}
-        for slash in ("", "/")
-    },
+    **{name + slash: None for name in _SKIP_TAGS | _RAW_OR_ESCAPED for slash in ("", "/")},
+}
+# html.parser reads script and style as raw text up to this end tag (its own pattern, from
+# HTMLParser.set_cdata_mode). The in-order path is proven on the html.parser whose raw-text
+# elements are exactly these two; newer ones read more elements as raw or escaped text.
+_IN_ORDER_PROVEN = HTMLParser.CDATA_CONTENT_ELEMENTS == ("script", "style") and not hasattr(
+    HTMLParser, "RCDATA_CONTENT_ELEMENTS"
+)
+_RAW_TEXT_END = {
+    name: re.compile(rf"</\s*{name}\s*>", re.I) for name in HTMLParser.CDATA_CONTENT_ELEMENTS
 }
 
 
@@ -104,16 +111,16 @@ def _strip_simple(value: str) -> str | None:
     # [text, start name, "/", end name, text, ..., text]; None for a group that is unused.
     pieces = _TAG.split(value)
     texts = pieces[::4]
-    # More "<" than tags: some are in the text (or in quoted values); are they text?
-    if value.count("<") != len(texts) - 1 and any(
-        "<" in text and _MARKUP_START.search(text) for text in texts
-    ):
-        return None
     tags = [
         _TAG_TEXT.get((name + slash if name else end_name).lower(), "")
         for name, slash, end_name in zip(pieces[1::4], pieces[2::4], pieces[3::4], strict=True)
     ]
     if None in tags:
+        return _strip_in_order(value) if _IN_ORDER_PROVEN else None
+    # More "<" than tags: some are in the text (or in quoted values); are they text?
+    if value.count("<") != len(texts) - 1 and any(
+        "<" in text and _MARKUP_START.search(text) for text in texts
+    ):
         return None
     if "&" in value:
         texts = [unescape(text) for text in texts]
@@ -121,6 +128,42 @@ def _strip_simple(value: str) -> str | None:
     out[::2] = texts
     out[1::2] = tags
     return "".join(out)
+
+
+def _strip_in_order(value: str) -> str | None:
+    """`_strip_simple` for a value holding tags that hide what follows them, one tag at a
+    time: a text run is kept or dropped by the skipped elements open before it, and a
+    script or style element's content is raw text up to its end tag, not markup.
+    """
+    out: list[str] = []
+    hidden = 0  # _TextCollector._skipping
+    pos = 0
+    while True:
+        tag = _TAG.search(value, pos)
+        text = value[pos : tag.start() if tag else len(value)]
+        if "<" in text and _MARKUP_START.search(text):
+            return None
+        if text and not hidden:
+            out.append(unescape(text) if "&" in text else text)
+        if tag is None:
+            return "".join(out)
+        pos = tag.end()
+        name, slash, end_name = tag.groups()
+        key = (name + slash if name else end_name).lower()
+        if (name or end_name).lower() in _RAW_OR_ESCAPED:
+            return None
+        if name and key in _RAW_TEXT_END:
+            # Start and end tag cancel out and the raw text between is hidden. html.parser
+            # matches the end tag case-insensitively, where "ſ" or "K" can stand for a
+            # letter, then reads its name as ASCII only: decline anything but ASCII.
+            close = _RAW_TEXT_END[key].search(value, pos)
+            if close is None or not close.group().isascii():
+                return None
+            pos = close.end()
+        elif key in _SKIP_TAGS:  # a start tag, or an end tag that closes one if any is open
+            hidden = hidden + 1 if name else max(hidden - 1, 0)
+        else:  # block tags count even while hidden; a self-closing skipped tag is nothing
+            out.append(_TAG_TEXT.get(key) or "")
 
 
 class _TextCollector(HTMLParser):
