@@ -1,15 +1,17 @@
 """`newswatch demo-servers`: the demo feed, a Slack-style receiver, a webhook receiver and an
-SMTP sink, printing a line for everything the alerter sends them."""
+SMTP sink, printing one line per alert they received (`receipts`)."""
 
 import contextlib
 import json
 import signal
 import sys
 import threading
+import time
 from email.message import EmailMessage
 from pathlib import Path
 
 from newswatch.demo.feed import DrippingFeed, load_stories
+from newswatch.demo.receipts import Receipts
 from newswatch.demo.receivers import HttpServer, Request, Response, SmtpSink
 
 _stdout_lock = threading.Lock()
@@ -23,42 +25,59 @@ def _print(line: str) -> None:
 
 
 class _Sinks:
-    """Prints a line for everything the receivers get; with a ``received_file``, appends it
-    there too, so `make run` can tell the first alert came all the way through."""
+    """Folds what the receivers get into one line per alert (`Receipts`) on stdout and, with
+    a ``received_file``, in that file too, so `make run` can tell the first alert came all
+    the way through. Each receipt as it came is logged to stderr."""
 
-    def __init__(self, received_file: Path | None) -> None:
+    def __init__(self, received_file: Path | None, receipts: Receipts) -> None:
         self.received_file = received_file
+        self.receipts = receipts
+        self._lock = threading.Lock()  # receivers call from their own threads
 
-    def say(self, line: str) -> None:
-        if self.received_file is not None:
-            with _stdout_lock, self.received_file.open("a", encoding="utf-8") as out:
-                out.write(line + "\n")
+    def received(self, channel: str, subject: str, detail: str = "") -> None:
+        print(f"[{channel} receiver] {detail}{subject}", file=sys.stderr, flush=True)
+        with self._lock:
+            lines = self.receipts.add(channel, subject, time.monotonic())
+            self._show(lines)
+
+    def flush_due(self) -> None:
+        with self._lock:
+            self._show(self.receipts.due(time.monotonic()))
+
+    def _show(self, lines: list[str]) -> None:
+        if lines and self.received_file is not None:
+            with self.received_file.open("a", encoding="utf-8") as out:
+                out.write("".join(line + "\n" for line in lines))
         # The terminal's reader may be gone (`make run | tee` interrupted); the file has it.
         with contextlib.suppress(BrokenPipeError):
-            _print(line)
+            for line in lines:
+                _print(line)
 
     def on_post(self, request: Request) -> None:
+        channel = {"/slack": "slack", "/apprise": "apprise"}.get(request.path, "webhook")
         try:
             payload = json.loads(request.body)
         except ValueError:
-            path = request.path.strip("/")
-            self.say(f"[{path} sink] unreadable body ({len(request.body)} bytes)")
+            _print(f"[{channel} receiver] unreadable body ({len(request.body)} bytes)")
             return
-        delivery = f"delivery {payload.get('delivery_id', '?')[:8]}"
         if request.path == "/apprise":  # Apprise's json:// notification
-            self.say(f"[apprise sink] {payload.get('title', '')}")
+            self.received(channel, payload.get("title", ""))
         elif request.path == "/slack":
-            blocks = len(payload.get("blocks", []))
-            self.say(f"[slack sink] {blocks} blocks: {payload.get('text', '')}")
+            self.received(channel, payload.get("text", ""))
         elif payload.get("type") == "newswatch.digest":
-            self.say(f"[webhook sink] {delivery} digest of {len(payload.get('entries', []))}")
+            count = len(payload.get("entries", []))
+            self.received(channel, f"newswatch digest of {count}", _delivery(payload))
         else:
             tags = ",".join(payload.get("tags", []))
             title = payload.get("classified", {}).get("item", {}).get("title", "")
-            self.say(f"[webhook sink] {delivery} [{tags}] {title}")
+            self.received(channel, f"[{tags}] {title}", _delivery(payload))
 
     def on_mail(self, message: EmailMessage, recipients: list[str]) -> None:
-        self.say(f"[smtp sink] to {', '.join(recipients)}: {message['Subject']}")
+        self.received("email", message["Subject"] or "", f"to {', '.join(recipients)}: ")
+
+
+def _delivery(payload: dict) -> str:
+    return f"delivery {str(payload.get('delivery_id', '?'))[:8]} "
 
 
 def main(
@@ -68,7 +87,7 @@ def main(
     drip_seconds: float,
     received_file: Path | None = None,
 ) -> None:
-    sinks = _Sinks(received_file)
+    sinks = _Sinks(received_file, Receipts())
     http = HttpServer(host, http_port)
     feed = DrippingFeed(load_stories(), every=drip_seconds, link=http.url)
     rss = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -101,6 +120,8 @@ def main(
         f"webhook {http.url}/webhook · apprise json{http.url[4:]}/apprise · "
         f"smtp {host}:{smtp.port}"
     )
-    signal.sigwait(stop_signals)
+    # Woken twice a second to print the receipts of alerts some channel has not delivered.
+    while signal.sigtimedwait(stop_signals, 0.5) is None:
+        sinks.flush_due()
     http.stop()
     smtp.stop()
