@@ -25,6 +25,7 @@ from feedparser.urls import _urljoin, make_safe_absolute_uri
 from lxml import etree
 
 from newswatch.fetcher import fastparse_extensions as ext
+from newswatch.fetcher import fastparse_markup as markup
 from newswatch.fetcher.entries import RawEntry, RawFeed
 
 _PARSER = etree.XMLParser(
@@ -39,6 +40,16 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 # Content types whose text feedparser keeps as it is: others are base64 or escaped XHTML.
 _TEXT_TYPES = {"text": "text/plain", "plain": "text/plain", "html": "text/html"}
 _KEPT_TYPES = frozenset({"text/plain", "text/html"})
+# Content whose markup fastparse_markup writes out as feedparser does.
+_MARKUP_TYPES = _KEPT_TYPES | {markup.XHTML_TYPE}
+# Namespaces whose declaration sets feedparser's version, if none is set yet: the version
+# decides whether an XHTML value loses its enclosing <div> (only in Atom 1.0).
+_VERSIONS = {
+    "http://www.w3.org/2005/atom": "atom10",
+    "http://purl.org/rss/1.0/": "rss10",
+}
+_NETSCAPE = "http://my.netscape.com/rdf/simple/0.9/"  # rss090, as the default namespace
+_XLINK = markup.XLINK.encode()
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _ENTITY_LIKE = re.compile("&([A-Za-z0-9_]+);")
 # C1 controls (U+0080-U+009F) as UTF-8 writes them: searching the encoded bytes is about
@@ -57,7 +68,15 @@ Element = etree._Element
 _NO_ATTRIBUTES: Attrs = {}  # shared: handlers only read attributes
 
 
-class _NotSimple(Exception):
+def well_formed(body: bytes) -> bool:
+    """Whether this reader's strict parser reads the body (whatever it then makes of it)."""
+    try:
+        return etree.fromstring(body, _PARSER) is not None
+    except (etree.XMLSyntaxError, ValueError):
+        return False
+
+
+class _NotSimple(markup.Unreproduced):
     """Something this reader does not reproduce exactly: feedparser's turn."""
 
 
@@ -71,8 +90,8 @@ def parse_simple_feed(body: bytes, content_type: str | None = None) -> RawFeed |
     if root is None or root.getroottree().docinfo.doctype:
         return None  # feedparser rewrites a DOCTYPE and the entities it declares
     try:
-        return _Reader().read(root)
-    except _NotSimple:
+        return _Reader(xlink=_XLINK in body).read(root)
+    except markup.Unreproduced:
         return None
 
 
@@ -117,8 +136,11 @@ class _Reader:
     Handlers take (element, feedparser's name, attributes, depth, parent's context).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, xlink: bool = False) -> None:
         self.names = ext.FeedparserNames()
+        self.version = ""  # feedparser's version, as far as markup depends on it
+        self.xlink = xlink  # whether the document may declare the xlink namespace
+        self.declared: tuple[Element | None, list[tuple[str, str]]] = (None, [])
         self.title_depth = -1  # a title at this depth or deeper does not replace one
         self.has_content = False  # not reset between a feed's root and its first entry
         self.in_feed = False
@@ -132,11 +154,15 @@ class _Reader:
 
     def read(self, root: Element) -> RawFeed:
         stack: list[str] = []
+        declared: list[tuple[str, str]] = []  # on the element about to start
         for event, el in etree.iterwalk(root, events=("start-ns", "start", "end")):
             if event == "start-ns":
-                self.names.declare(*el)
+                self._declare(*el)
+                declared.append(el)
             elif event == "start":
                 parent = stack[-1] if stack else "document"
+                if declared:  # rare: kept for fastparse_markup, with the element they are on
+                    self.declared, declared = (el, declared), []
                 stack.append(self._start(el, parent, len(stack) + 1))
             else:
                 self._leave_base()
@@ -153,11 +179,24 @@ class _Reader:
             entries=self.entries,
         )
 
+    def _declare(self, prefix: str, uri: str) -> None:
+        """feedparser's startPrefixMapping: names, and the version if there is none yet."""
+        self.names.declare(prefix, uri)
+        if not self.version and uri:
+            lower = uri.lower()
+            self.version = _VERSIONS.get(lower, "")
+            if not prefix and lower == _NETSCAPE:
+                self.version = "rss090"
+
     def _start(self, el: Element, parent: str, depth: int) -> str:
         """Do what feedparser does when ``el`` starts; return the context of its children."""
         name, role = self.names.element(el.tag)
         attrs = ext.attributes(el) if len(el.attrib) else _NO_ATTRIBUTES
         self._enter_base(attrs.get("xml:base", attrs.get("base")))
+        if parent == "markup":
+            on, declared = self.declared
+            markup.check_child(el, name, declared if on is el else [])
+            return "markup"  # written out into the content's value (fastparse_markup)
         if parent == "document":
             return self._root(el, name, attrs)
         if role is None or not ext.allowed(parent, name, role):
@@ -209,9 +248,10 @@ class _Reader:
             self.rdf = True
             return "rdf"  # feedparser misses an RDF root's xml:lang: 'rdf:rdf' != 'rdf:RDF'
         if name == "rss" and attrs.get("version", "").startswith("2."):
-            context = "rss"
+            context, self.version = "rss", "rss20"
         elif el.tag == f"{ATOM}feed":
             context, self.in_feed = "feed", True
+            self.version = self.version or "atom"
         else:
             raise _NotSimple(f"root {name}")
         lang = attrs.get("xml:lang", attrs.get("lang"))
@@ -270,11 +310,11 @@ class _Reader:
         """description, media:description, itunes:summary: the first is the summary and a
         later one content, unless there was content before (then a later one is the summary,
         at the same depth or shallower)."""
-        value = _popped(_leaf_text(el, attrs))
+        value, context = self._content_value(el, attrs)
         if parent in ("image", "textinput"):
             if self.entry is not None:
                 raise _NotSimple("description in an entry's image")  # feedparser's summary
-            return "leaf"  # the image's or text input's own
+            return context  # the image's or text input's own
         if self.entry is not None:
             if "summary" in self.entry.values and not self.has_content:
                 self.has_content = True
@@ -285,21 +325,30 @@ class _Reader:
             self.has_content = True  # and on into the first entry
         elif summary:
             self.feed["summary"] = value  # a description is the feed's subtitle instead
-        return "leaf"
+        return context
 
     def _summary(self, el: Element, name: str, attrs: Attrs, depth: int, parent: str) -> str:
         return self._description(el, name, attrs, depth, parent, summary=True)
 
     def _content(self, el: Element, name: str, attrs: Attrs, depth: int, parent: str) -> str:
         """content:encoded and Atom content: content, and the summary if there is none."""
-        value = _popped(_leaf_text(el, attrs))
+        value, context = self._content_value(el, attrs)
         self.has_content = True
         if self.entry is not None:
             self.entry.content.append(value)
             self.entry.values.setdefault("summary", value)  # at no depth: any later one wins
         else:
             self.feed.setdefault("summary", value)
-        return "leaf"
+        return context
+
+    def _content_value(self, el: Element, attrs: Attrs) -> tuple[str, str]:
+        """The value of a description, summary or content element, with any markup in it
+        written out as feedparser does; and the context of its children."""
+        kind = _content_type(attrs["type"]) if "type" in attrs else "text/html"
+        if "mode" in attrs or kind not in _MARKUP_TYPES:
+            raise _NotSimple("base64 or another content type")
+        value = markup.content_text(el, kind, self.version == "atom10", self.xlink)
+        return _popped(value), "markup" if len(el) else "leaf"
 
     # Links, ids, dates and languages.
 

@@ -66,7 +66,10 @@ def test_enough_real_feeds_take_the_fast_path():
         )
         is not None
     ]
-    assert len(accepted) >= 43
+    assert len(accepted) >= 45
+    assert {"intertwingly_samruby.atom", "insanity_industries_xmlbase_relurl_2021.xml"} <= set(
+        accepted
+    ), "XHTML content and markup in descriptions take the fast path"
 
 
 @pytest.mark.parametrize("name", ["wire.rss", "wire.atom"])
@@ -282,6 +285,77 @@ AGREED = {
 }
 
 
+XHTML = b' xmlns="http://www.w3.org/1999/xhtml"'
+SVG = b' xmlns="http://www.w3.org/2000/svg"'
+
+
+def _atom(entry: bytes) -> bytes:
+    return (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><title>A</title>'
+        + entry
+        + b"</entry></feed>"
+    )
+
+
+# (body, feedparser's summary): markup inside content, written out as feedparser does.
+MARKUP = {
+    "RSS: text before the first element as it is, after it escaped; tags lower-cased": (
+        _item(
+            b'<description>a &amp; b<P Class="X" REL="NoFollow">c &amp; &lt;d&gt;</P>'
+            b" e &amp; f<br/></description>"
+        ),
+        'a & b<p class="X" rel="nofollow">c &amp; &lt;d&gt;</p> e &amp; f<br></br>',
+    ),
+    "RSS: attributes escaped, CDATA escaped once inside markup": (
+        _item(
+            b'<description><a href="https://a.example/?x=1&amp;y=&quot;2&quot;">l</a>'
+            b"<i><![CDATA[<b> & c]]></i></description>"
+        ),
+        '<a href="https://a.example/?x=1&amp;y=&quot;2&quot;">l</a><i>&lt;b&gt; &amp; c</i>',
+    ),
+    "RSS: content:encoded with markup is the summary when there is no description": (
+        _item(b"<content:encoded><ul><li>one</li><li><em>two</em></li></ul></content:encoded>"),
+        "<ul><li>one</li><li><em>two</em></li></ul>",
+    ),
+    "RSS: an xhtml description keeps its <div> (only Atom 1.0 loses it)": (
+        _item(b"<description type='xhtml'><div>x &amp; y</div></description>"),
+        "<div>x &amp; y</div>",
+    ),
+    "RSS: xhtml text without markup is escaped": (
+        _item(b"<media:description type='xhtml'>a &amp; b</media:description>"),
+        "a &amp; b",
+    ),
+    "Atom xhtml: the enclosing <div> goes, with its attributes": (
+        _atom(b'<content type="xhtml"> <div' + XHTML + b' class="c"><p>x</p></div> </content>'),
+        "<p>x</p>",
+    ),
+    "Atom xhtml: two <div>s stay": (
+        _atom(
+            b'<summary type="xhtml"><div' + XHTML + b">x</div><div" + XHTML + b">y</div></summary>"
+        ),
+        "<div>x</div><div>y</div>",
+    ),
+    "Atom html with markup: no <div> to remove": (
+        _atom(b'<content type="html">pre <p>x</p> <b>y</b></content>'),
+        "pre <p>x</p> <b>y</b>",
+    ),
+    "Atom xhtml: SVG gets its namespace, xlink its declaration, names lower-cased": (
+        _atom(
+            b'<content type="xhtml"><div' + XHTML + b"><p>s</p><svg" + SVG + b' viewBox="0 0 1 1"'
+            b' xmlns:xlink="http://www.w3.org/1999/xlink"><use xlink:href="#a"/></svg></div>'
+            b"</content>"
+        ),
+        '<p>s</p><svg xmlns:xlink="http://www.w3.org/1999/xlink" xmlns="http://www.w3.org/2000/svg"'
+        ' viewbox="0 0 1 1"><use xlink:href="#a"></use></svg>',
+    ),
+}
+
+
+@pytest.mark.parametrize(("body", "expected"), MARKUP.values(), ids=MARKUP)
+def test_markup_in_content_is_written_out_as_feedparser_does(body, expected):
+    assert _one_entry_both_ways(body).summary == expected
+
+
 @pytest.mark.parametrize(("body", "expected"), AGREED.values(), ids=AGREED)
 def test_the_fast_path_takes_feedparsers_precedence(body, expected):
     entry = _one_entry_both_ways(body)
@@ -332,16 +406,24 @@ def test_namespace_declarations_repeated_or_renaming_an_element_agree():
         b'<rss version="0.91"><channel><item><title>old</title></item></channel></rss>',
         b"<html><body>not a feed</body></html>",
         b'<!DOCTYPE rss [<!ENTITY a "b">]><rss version="2.0"><channel><item><title>&a;</title></item></channel></rss>',
-        # XHTML media:description: feedparser escapes its text.
-        _item(b"<media:description type='xhtml'>a &amp; b</media:description>"),
         # Base64 content: feedparser decodes it.
         _item(b"<content:encoded mode='base64'>SGk=</content:encoded>"),
         # Only Media RSS elements are followed inside media:content.
         _item(b"<media:content url='u'><title>T</title></media:content>"),
         # A handler this reader does not reproduce (<abstract> is always the summary).
         _item(b"<description>S</description><abstract>A</abstract>"),
-        # Markup inside a text element: feedparser keeps the children's text in its own way.
-        _item(b"<description>a<b>c</b></description>"),
+        # Markup that opens with a <div>: feedparser drops it and loses count of its depth.
+        _item(b"<description><div>a</div><p>b</p></description>"),
+        # Markup with elements whose end handlers feedparser calls even inside content.
+        _item(b"<description>a<source src='s'/></description>"),
+        _item(b"<content:encoded><p><title>t</title></p></content:encoded>"),
+        # MathML, SVG under a prefix, and namespaces declared inside content.
+        _item(b'<description><math xmlns="http://www.w3.org/1998/Math/MathML"/></description>'),
+        _item(b'<description><s:svg xmlns:s="http://www.w3.org/2000/svg"/></description>'),
+        _item(b'<description><x:y xmlns:x="urn:x">z</x:y></description>'),
+        # In Atom, text before markup that may look like a tag to feedparser's <div> rule.
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="html">'
+        b"&lt;div&gt;<b>x</b></content></entry></feed>",
         # An item inside an item (feedparser starts a second entry).
         _item(b"<title>A</title><item><title>B</title></item>"),
         # CDF: an href attribute on an item is its link to feedparser.

@@ -15,9 +15,12 @@ reproduce, in orders and combinations nobody wrote down: RSS 2.0, Atom and RSS 1
 (RDF); titles, descriptions, content:encoded, itunes:summary, media:content and
 media:group with children; atom:link inside RSS; guids with isPermaLink variants; date
 elements in several formats; xml:base and xml:lang; entities, CDATA, Windows-1252 and
-double-encoded UTF-8 text; empty elements. It also writes things the fast path must
-decline (XHTML or base64 content, markup inside text, handlers it does not reproduce,
-DOCTYPEs, malformed bytes), so that a fast path which stopped declining would be caught.
+double-encoded UTF-8 text; empty elements; inline HTML and XHTML markup inside
+descriptions, content:encoded and Atom summaries and content (typed html, xhtml, text or
+not at all; wrapped in an XHTML <div> or not; with attributes, nesting, CDATA, entities,
+SVG). It also writes things the fast path must decline (base64 content, markup it does
+not reproduce, handlers it does not reproduce, DOCTYPEs, malformed bytes), so that a fast
+path which stopped declining would be caught.
 """
 
 import dataclasses
@@ -123,6 +126,62 @@ DATES = (
 CONTENT_TYPES = (None, None, None, None, "html", "text", "plain", "text/html", "HTML")
 DECLINED_TYPES = ("xhtml", "base64", "", "application/octet-stream")
 LANGUAGES = ("en", "fr_FR", "pt-BR", " de ", "", "x")
+# Markup inside content: the elements whose text can hold it, its types, and its parts.
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+SVG_NS = "http://www.w3.org/2000/svg"
+MARKUP_TAGS = frozenset(
+    {
+        "description",
+        "dc:description",
+        "itunes:summary",
+        "media:description",
+        "content:encoded",
+        "atom:summary",
+        "atom:content",
+        "summary",
+        "content",
+    }
+)
+MARKUP_TYPES = (None, None, None, "html", "text", "xhtml", "XHTML", "application/xhtml+xml")
+INLINE_TAGS = (
+    *("p", "a", "br", "img", "em", "strong", "div", "span", "ul", "li", "b", "i"),
+    *("code", "pre", "blockquote", "figure", "iframe", "script", "h2", "table", "td"),
+)
+INLINE_ATTRIBUTES = (
+    ' href="https://a.example/?x=1&amp;y=2"',
+    ' class="Lead"',
+    ' REL="NoFollow"',
+    ' rel="external"',
+    ' Type="Text/HTML"',
+    " title=\"a &quot;q&quot; &lt;b&gt; 's'\"",
+    " alt=''",
+    ' src="/i.png"',
+    ' data-X="1"',
+    ' xml:lang="fr"',
+    ' lang="de"',
+    ' style="color:red"',
+    ' xml:base="https://inline.example/"',
+)
+INLINE_TEXTS = (
+    "",
+    " ",
+    "\n  ",
+    "x",
+    "Two words",
+    "a &amp; b",
+    "&lt;b&gt;not a tag&lt;/b&gt;",
+    "<![CDATA[<i>c</i> & d]]>",
+    "café",
+    "A&#150;B",
+    "caf\u00c3\u00a9",
+    "&#x2014; &#233;",
+    "\u00a0",
+)
+SVG = (
+    f'<svg xmlns="{SVG_NS}" viewBox="0 0 1 1" width="1"><path d="M0 0"/></svg>',
+    f'<svg xmlns="{SVG_NS}" xmlns:xlink="http://www.w3.org/1999/xlink"><use xlink:href="#a"'
+    ' transform="x"/><text x="1">t</text></svg>',
+)
 
 
 class FeedWriter:
@@ -370,6 +429,14 @@ class FeedWriter:
         """An element feedparser reads in a way the fast path does not reproduce."""
         return self._pick(
             (
+                # Markup: a div opening escaped markup (feedparser drops it), elements with
+                # end handlers of their own, MathML, SVG under a prefix, other namespaces.
+                "<description><div>x</div>y</description>",
+                "<description>a<source src='s'/></description>",
+                "<content:encoded><p><title>t</title></p></content:encoded>",
+                '<description><math xmlns="http://www.w3.org/1998/Math/MathML"><mi>x</mi></math></description>',
+                '<description><s:svg xmlns:s="http://www.w3.org/2000/svg"/></description>',
+                '<description><x:y xmlns:x="urn:x">z</x:y></description>',
                 self._leaf("title", "x", self._attribute("type", self._pick(DECLINED_TYPES))),
                 '<title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">x</div></title>',
                 "<content:encoded mode='base64'>SGk=</content:encoded>",
@@ -387,10 +454,43 @@ class FeedWriter:
 
     def _typed(self, tag: str) -> str:
         """A text element, sometimes with a type attribute (some of which are declined)."""
+        if tag in MARKUP_TAGS and self._chance(0.3):
+            return self._with_markup(tag)
         content_type = self._pick(CONTENT_TYPES)
         if self._chance(0.03):
             content_type = self._pick(DECLINED_TYPES)
         return self._leaf(tag, self._text(), self._attribute("type", content_type))
+
+    def _with_markup(self, tag: str) -> str:
+        """A content element holding markup, typed or not, wrapped in a <div> or not."""
+        content_type = self._pick(MARKUP_TYPES)
+        inner = "".join(self._inline(0) for _ in range(self.rng.randint(1, 4)))
+        # A <div> first in escaped markup is declined: write it mostly around XHTML.
+        roll = self.rng.random() * (1 if "xhtml" in (content_type or "").lower() else 8)
+        if roll < 0.4:
+            inner = f'<div xmlns="{XHTML_NS}"{self._inline_attributes()}>{inner}</div>'
+        elif roll < 0.6:
+            inner = f"{self._pick(INLINE_TEXTS)}<div>{inner}</div>{self._pick(INLINE_TEXTS)}"
+        elif roll < 0.7:
+            inner = f'<div xmlns="{XHTML_NS}">{inner}</div> <div xmlns="{XHTML_NS}">x</div>'
+        return f"<{tag}{self._attribute('type', content_type)}>{inner}</{tag}>"
+
+    def _inline(self, depth: int) -> str:
+        """Text, or an inline element (sometimes upper-case, or SVG) with more inside."""
+        if depth > 2 or self._chance(0.35):
+            return self._pick(INLINE_TEXTS)
+        if self._chance(0.04):
+            return self._pick(SVG)
+        tag = self._pick(INLINE_TAGS)
+        tag = tag.upper() if self._chance(0.08) else tag
+        inner = "".join(self._inline(depth + 1) for _ in range(self.rng.randint(0, 3)))
+        attributes = self._inline_attributes()
+        if not inner and self._chance(0.5):
+            return f"<{tag}{attributes}/>"
+        return f"<{tag}{attributes}>{inner}</{tag}>"
+
+    def _inline_attributes(self) -> str:
+        return "".join(self.rng.sample(INLINE_ATTRIBUTES, self.rng.choice((0, 0, 1, 2, 3))))
 
     def _leaf(self, tag: str, text: str, attributes: str = "") -> str:
         if not text and self._chance(0.3):
