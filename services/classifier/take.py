@@ -70,6 +70,12 @@ async def take_batches(stream: StreamT, max_: int, within: float) -> AsyncIterat
                 events.append(event)
             stream.events_total += len(events)  # type: ignore[attr-defined]
             yield events
+    except StopAsyncIteration:
+        # faust stops an agent by throwing this into its channel (Actor.cancel). An async
+        # generator may not let it out (Python makes it a RuntimeError, which faust logs as
+        # the agent crashing on every clean stop): end the batches, as faust's own iterator
+        # does. Records taken into an unfinished batch stay unacknowledged: redelivered.
+        return
     finally:
         if started_here:
             await stream.stop()

@@ -148,6 +148,20 @@ async def test_an_error_thrown_into_the_channel_is_raised() -> None:
         await asyncio.wait_for(taking, 1)
 
 
+async def test_a_stopping_agent_ends_the_batches_instead_of_crashing() -> None:
+    """faust stops an agent's actor by throwing StopAsyncIteration into its channel; out of
+    an async generator it would become a RuntimeError, logged as a crash on every stop."""
+    harness = Harness()
+    (taken,) = await harness.deliver(0)
+    batches = harness.batches(2, within=5.0)
+    taking = asyncio.ensure_future(anext(batches))
+    await asyncio.sleep(0.01)  # record 0 taken, waiting for a second one
+    harness.channel._throw(StopAsyncIteration())  # as faust's Actor.cancel does
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(taking, 1)
+    assert taken.tracked and not taken.acked  # left for the next worker to take again
+
+
 def test_faust_s_per_record_bookkeeping_is_the_one_take_batches_repeats() -> None:
     pyx = Path(faust._cython.__file__).parent / "streams.pyx"
     found = {
