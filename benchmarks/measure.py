@@ -18,11 +18,9 @@ from newswatch.classifier.classify import Classifier
 from newswatch.classifier.evaluation import read_examples
 from newswatch.classifier.kernel import available, python_reference
 from newswatch.demo.feed import Story, render_rss
-from newswatch.fetcher.fastparse import parse_simple_feed
 from newswatch.fetcher.feeds import FeedSpec
 from newswatch.fetcher.normalise import normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
-from newswatch.fetcher.repair import without_bare_ampersands, without_blanks_before_declaration
 from newswatch.shared.contracts import (
     ChannelTarget,
     ClassifiedItem,
@@ -190,14 +188,6 @@ def _best_of_three(fn: Callable[[], object]) -> float:
     return min(_timed(fn, 1) for _ in range(3))
 
 
-def _takes_fast_path(document: bytes) -> bool:
-    """Whether parse_feed reads the document with the fast path, repaired as it repairs."""
-    repaired, _ = without_blanks_before_declaration(document)
-    if parse_simple_feed(repaired) is not None:
-        return True
-    return parse_simple_feed(without_bare_ampersands(repaired)[0]) is not None
-
-
 def bench_parsing() -> list[Row]:
     """Parse and normalise feed documents as the fetcher does: the real feeds (most go to
     feedparser), and a synthetic 50-entry RSS document (the fast path) beside plain
@@ -220,7 +210,7 @@ def bench_parsing() -> list[Row]:
     documents = real_feed_documents()
     if not documents:
         return [Row(f"real feed parsing skipped: {REAL_FEEDS} is absent", 0, "ms"), *synthetic]
-    # Per path: documents, entries, seconds.
+    # Per reader: documents, entries, seconds.
     by_path: dict[str, list[float]] = {
         "fast": [0, 0, 0],
         "feedparser": [0, 0, 0],
@@ -229,15 +219,13 @@ def bench_parsing() -> list[Row]:
     plain_seconds = 0.0
     for name, document in documents:
         try:
-            entries = len(parse_feed(document).entries)
+            raw = parse_feed(document)
         except FeedParseError:
             continue  # refused, as real_feeds() leaves it out
+        path, entries = raw.reader, len(raw.entries)
         spec = FeedSpec(url=f"https://bench.example/{name}")
         seconds = _best_of_three(lambda d=document, f=spec: normalise_feed(parse_feed(d), f, NOW))
-        if name.endswith(".json"):  # JSON Feed has a reader of its own; feedparser reads none
-            path = "json"
-        else:
-            path = "fast" if _takes_fast_path(document) else "feedparser"
+        if path != "json":  # JSON Feed has a reader of its own; feedparser reads none
             plain_seconds += _best_of_three(lambda d=document: feedparser.parse(d))
         by_path[path] = [a + b for a, b in zip(by_path[path], (1, entries, seconds), strict=True)]
     docs, entries, seconds = (sum(v[i] for v in by_path.values()) for i in range(3))

@@ -6,6 +6,9 @@ Every parser (feedparser, the JSON Feed reader, faster paths later) produces
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
+
+Reader = Literal["fast", "feedparser", "json"]
 
 
 @dataclass(slots=True)
@@ -25,3 +28,6 @@ class RawFeed:
     entries: list[RawEntry] = field(default_factory=list)
     # Set when the document was malformed; entries recovered before the fault are kept.
     recovered_error: str | None = None
+    # Which reader read it: "fast" (fastparse.py), "feedparser" or "json". Counted per poll,
+    # so an operator sees how many feeds pay for feedparser; the benchmark groups by it.
+    reader: Reader = "feedparser"

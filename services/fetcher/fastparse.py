@@ -177,6 +177,7 @@ class _Reader:
             link=self.feed.get("link"),
             language=self.feed.get("language"),
             entries=self.entries,
+            reader="fast",
         )
 
     def _declare(self, prefix: str, uri: str) -> None:

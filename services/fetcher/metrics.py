@@ -33,6 +33,16 @@ OUTAGES = Counter(
     "Times Redis or Kafka became unreachable.",
     ["dependency"],
 )
+DOCUMENTS_PARSED = Counter(
+    "newswatch_fetcher_documents_parsed_total",
+    "Changed feed documents parsed, by reader: fast (plain RSS/Atom, fastparse.py), "
+    "feedparser (everything else, several times slower) or json (JSON Feed).",
+    ["reader"],
+)
+DOCUMENTS_MALFORMED = Counter(
+    "newswatch_fetcher_documents_malformed_total",
+    "Malformed feed documents read anyway: repaired, or entries before the fault kept.",
+)
 POLL_SECONDS = Histogram(
     "newswatch_fetcher_poll_duration_seconds",
     "One poll, from the request to the items published and marked (not the wait for a slot).",
@@ -57,6 +67,8 @@ ROUTES = CounterRoutes(
         "feed_unchanged": [(POLLS, {"outcome": "unchanged"}, None)],
         "fetch_error.": [(POLLS, {"outcome": "error"}, None), (POLL_ERRORS, {}, "kind")],
         "items_published": [(ITEMS_PUBLISHED, {}, None)],
+        "feed_parsed.": [(DOCUMENTS_PARSED, {}, "reader")],
+        "feed_recovered_malformed": [(DOCUMENTS_MALFORMED, {}, None)],
         "dependency_down.": [(OUTAGES, {}, "dependency")],
     }
 )

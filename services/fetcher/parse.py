@@ -121,6 +121,7 @@ def parse_json_feed(body: bytes) -> RawFeed:
         link=doc.get("home_page_url"),
         language=doc.get("language"),
         entries=entries,
+        reader="json",
     )
 
 
@@ -152,6 +153,7 @@ def _rss_in_json(rss: dict) -> RawFeed:
         link=channel.get("link") if isinstance(channel.get("link"), str) else None,
         language=channel.get("language") if isinstance(channel.get("language"), str) else None,
         entries=entries,
+        reader="json",
     )
 
 

@@ -91,6 +91,7 @@ class Fetcher:
             self.counters.inc("feed_unchanged")  # no validators from the server, same bytes
             return 0
         raw = parse_feed(result.body, result.content_type)
+        self.counters.inc(f"feed_parsed.{raw.reader}")
         if raw.recovered_error:
             self.counters.inc("feed_recovered_malformed")
             log.info("feed %s is malformed but readable: %s", feed.id, raw.recovered_error)

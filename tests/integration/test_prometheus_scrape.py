@@ -158,6 +158,7 @@ async def test_prometheus_scrapes_every_service_and_finds_the_pipeline_series(se
             'up{job=~"newswatch-.*"} == 1': len(SERVICES) + 1,
             "newswatch_fetcher_items_published_total >= 1": 1,
             'newswatch_fetcher_polls_total{outcome="ok"} >= 1': 1,
+            'newswatch_fetcher_documents_parsed_total{reader="fast"} >= 1': 1,  # the demo feed
             "newswatch_fetcher_poll_duration_seconds_count >= 1": 1,
             "newswatch_fetcher_feeds == 1": 1,
             'newswatch_classifier_items_total{tag="strike"} >= 1': 1,

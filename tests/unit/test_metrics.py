@@ -45,15 +45,22 @@ def test_the_fetchers_counts_land_in_its_metrics():
         "timeout": value("newswatch_fetcher_poll_errors_total", kind="timeout"),
         "304": value("newswatch_fetcher_polls_total", outcome="not_modified"),
         "items": value("newswatch_fetcher_items_published_total"),
+        "slow": value("newswatch_fetcher_documents_parsed_total", reader="feedparser"),
+        "malformed": value("newswatch_fetcher_documents_malformed_total"),
     }
     counters = Counters(FETCHER_ROUTES)
     counters.inc("fetch_error.timeout")
     counters.inc("feed_not_modified")
     counters.inc("items_published", 3)
+    counters.inc("feed_parsed.feedparser")
+    counters.inc("feed_recovered_malformed")
     assert value("newswatch_fetcher_polls_total", outcome="error") == before["error"] + 1
     assert value("newswatch_fetcher_poll_errors_total", kind="timeout") == before["timeout"] + 1
     assert value("newswatch_fetcher_polls_total", outcome="not_modified") == before["304"] + 1
     assert value("newswatch_fetcher_items_published_total") == before["items"] + 3
+    slow = value("newswatch_fetcher_documents_parsed_total", reader="feedparser")
+    assert slow == before["slow"] + 1
+    assert value("newswatch_fetcher_documents_malformed_total") == before["malformed"] + 1
 
 
 def test_a_delivery_count_gives_channel_and_outcome():

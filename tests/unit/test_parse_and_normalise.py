@@ -103,6 +103,22 @@ def test_blank_lines_before_the_declaration_are_repaired_and_still_reported(blan
 
 
 @pytest.mark.parametrize(
+    ("body", "reader"),
+    [
+        (_DECLARED, "fast"),
+        (b"\n" + _DECLARED, "fast"),  # repaired, then read fast
+        ((FEEDS / "wire.atom").read_bytes(), "fast"),
+        ((FEEDS / "wire.json").read_bytes(), "json"),
+        ((FEEDS / "broken.rss").read_bytes(), "feedparser"),  # malformed: the loose parser
+        # A DOCTYPE may declare entities the fast path does not resolve.
+        (b'<?xml version="1.0"?>\n<!DOCTYPE rss>' + _DECLARED.split(b"?>", 1)[1], "feedparser"),
+    ],
+)
+def test_the_feed_names_the_reader_that_read_it(body, reader):
+    assert parse_feed(body).reader == reader
+
+
+@pytest.mark.parametrize(
     "name",
     ["londonist_large_leading_newline_2017.xml", "taverncast_podcast_leading_blankline.rss"],
 )
