@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 REAL_DEV := ../shared/eval/real_dev.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help install infra test-infra run test test-unit lint format bench model schemas up down status clean screenshots
+.PHONY: help install infra test-infra run test test-unit lint typecheck format bench model schemas up down status clean screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ test-unit: install ## Run only the tests that need no servers
 lint: install ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install ## mypy over every service and shared/ (also run by make test)
+	$(BIN)/python -m tests.typecheck
 
 format: install ## Format the code with ruff
 	$(BIN)/ruff check --fix .

@@ -8,6 +8,7 @@ import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from newswatch import __version__
 
@@ -191,7 +192,7 @@ def _fetcher(args: argparse.Namespace) -> None:
     from newswatch.fetcher.main import main
     from newswatch.fetcher.settings import FetcherSettings
 
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     if args.feeds:
         overrides["feeds_file"] = args.feeds
     if args.once:

@@ -175,4 +175,4 @@ class _Own:
 
 def exposition(service: str) -> bytes:
     """``/metrics`` of ``service``: its own metrics, and the process's and Python's."""
-    return generate_latest(_Own(service))  # type: ignore[arg-type]
+    return generate_latest(_Own(service))

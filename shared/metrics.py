@@ -10,7 +10,7 @@ is one place that counts, and both the 60 s log summary and ``/metrics`` show it
 
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from prometheus_client import Counter, Gauge
 
@@ -44,15 +44,18 @@ class CounterRoutes:
         return children
 
 
+P = TypeVar("P", bound=Hashable)  # a partition, as each client names it
+
+
 def lag(
-    ends: Mapping[Hashable, int],
-    committed: Mapping[Hashable, int | None],
-    starts: Mapping[Hashable, int] | None = None,
-) -> dict[Hashable, int]:
+    ends: Mapping[P, int],
+    committed: Mapping[P, int | None],
+    starts: Mapping[P, int] | None = None,
+) -> dict[P, int]:
     """Records not yet committed, per partition: end offset minus committed offset.
 
     A partition with nothing committed yet counts from its first offset (``starts``, or 0)."""
-    result = {}
+    result: dict[P, int] = {}
     for tp, end in ends.items():
         done = committed.get(tp)
         if done is None:

@@ -15,6 +15,7 @@ the OpenAPI document is served at ``/openapi.json`` and committed as
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -24,12 +25,12 @@ from newswatch.alerter.web import deliveries, feedback, service, subscriptions
 from newswatch.alerter.web import metrics as api_metrics
 from newswatch.alerter.web.console import console_router
 from newswatch.alerter.web.deps import ApiServices
-from newswatch.alerter.web.errors import ERROR_RESPONSES, install_error_handlers
+from newswatch.alerter.web.errors import ERROR_RESPONSES, Responses, install_error_handlers
 from newswatch.alerter.web.limits import BodyLimit
 from newswatch.shared.redis import create_redis
 
 # What any request can meet before it reaches a route.
-_REQUEST_ERRORS = {status: ERROR_RESPONSES[status] for status in (400, 413)}
+_REQUEST_ERRORS: Responses = {status: ERROR_RESPONSES[status] for status in (400, 413)}
 
 
 def create_app(settings: AlerterSettings | None = None, redis: Redis | None = None) -> FastAPI:
@@ -68,6 +69,8 @@ def main(settings: AlerterSettings | None = None) -> None:
     import uvicorn
 
     settings = settings or AlerterSettings()
+    # JSON logs: uvicorn's loggers go through ours (its own config would print text).
+    logging_config: dict[str, Any] = {"log_config": None} if settings.log_format == "json" else {}
     uvicorn.run(
         create_app(settings),
         host=settings.api_host,
@@ -75,6 +78,5 @@ def main(settings: AlerterSettings | None = None) -> None:
         log_level=settings.log_level.lower(),
         # Open consoles hold live streams that never end by themselves: cut them after this.
         timeout_graceful_shutdown=5,
-        # JSON logs: uvicorn's loggers go through ours (its own config would print text).
-        **({"log_config": None} if settings.log_format == "json" else {}),
+        **logging_config,
     )

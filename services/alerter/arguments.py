@@ -5,12 +5,16 @@ Kept apart from ``cli.py`` so that building the parser imports nothing heavy: ev
 """
 
 import argparse
+from typing import Any
 
 
 def add_subscription_arguments(p: argparse.ArgumentParser) -> None:
     """One sub-command per action, each with only its own flags."""
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    team = {"default": "default", "help": "the subscription's team (default: default)"}
+    team: dict[str, Any] = {
+        "default": "default",
+        "help": "the subscription's team (default: default)",
+    }
     for action, text in (
         ("add", "Add a subscription."),
         ("update", "Change a subscription: only the flags given."),

@@ -148,10 +148,10 @@ async def run_keys(args: argparse.Namespace) -> int:
         if args.action == "revoke":
             if not args.key_id:
                 return _fail("keys revoke: give the key id")
-            record = await keys.revoke(args.key_id)
-            if record is None:
+            revoked = await keys.revoke(args.key_id)
+            if revoked is None:
                 return _fail(f"no key {args.key_id!r}", 1)
-            print(f"revoked key {record.id} of team {record.team}")
+            print(f"revoked key {revoked.id} of team {revoked.team}")
             return 0
         for record in await keys.all():
             state = f"revoked {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "active"

@@ -111,7 +111,7 @@ def install() -> None:
                 args = (*args[:-1], guard.check(self, args[-1]))
             return sendto(self, data, *args)
 
-        socket.socket.connect = guarded_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
-        socket.socket.sendto = guarded_sendto  # type: ignore[method-assign]
+        socket.socket.connect = guarded_connect  # type: ignore[method-assign, assignment]
+        socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign, assignment]
+        socket.socket.sendto = guarded_sendto  # type: ignore[method-assign, assignment]
         _installed = True

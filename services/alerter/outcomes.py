@@ -102,6 +102,9 @@ class OutcomeWriter:
         self, job: DeliveryJob, record: Delivery, now: float, retry_at: float | None
     ) -> tuple[list[str], list[object]]:
         status = record.status
+        job_json: object
+        lane: object
+        seq: object
         if status is DeliveryStatus.DELIVERED:
             job_json, lane, seq = "", "", 0  # nothing of the job is kept
         else:

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from newswatch.shared.contracts import ClassifiedItem, Story
 
@@ -145,7 +146,7 @@ class Signature:
 
     @classmethod
     def from_dict(cls, data: dict[str, list]) -> "Signature":
-        sets = {name: set(data.get(name, ())) for name in cls.__slots__}
+        sets: dict[str, Any] = {name: set(data.get(name, ())) for name in cls.__slots__}
         sets["words"] = frozenset(sets["words"])
         return cls(**sets)
 

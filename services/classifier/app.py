@@ -1,5 +1,6 @@
 """The faust-streaming app: a thin loop around the pure router and the batch publisher."""
 
+import asyncio
 import logging
 from collections.abc import Awaitable
 from typing import Any
@@ -65,12 +66,12 @@ def create_app(settings: ClassifierSettings, classifier: Classifier) -> faust.Ap
     async def classify_items(stream: faust.StreamT) -> None:
         producer = await app.maybe_start_producer()
 
-        def send(topic: str, key: bytes | None, value: bytes) -> Awaitable[Awaitable[Any]]:
+        def send(topic: str, key: bytes | None, value: bytes) -> Awaitable[asyncio.Future[Any]]:
             return producer.send(topic, key, value, None, None, None)
 
         # A batch's first sends go out as Kafka record batches built here, through the
         # aiokafka producer inside faust's (faust offers no batch send of its own).
-        kafka = producer._ensure_producer()  # type: ignore[attr-defined]
+        kafka = producer._ensure_producer()
         send_all = BatchSender(
             kafka, partitioner, send, max_record_bytes=app.conf.producer_max_request_size
         )

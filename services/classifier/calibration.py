@@ -63,9 +63,9 @@ def calibrate(
                 on_calibration = (
                     scores(decided[calibration], calibration_truth)["f_beta"] if calibrating else 0
                 )
-                chosen = Thresholds(alone, confirm, framed, alone_framed)
+                setting = Thresholds(alone, confirm, framed, alone_framed)
                 candidates.append(
-                    (found_scores.pop("f_beta"), on_calibration, chosen, found_scores)
+                    (found_scores.pop("f_beta"), on_calibration, setting, found_scores)
                 )
     top = max(c[0] for c in candidates)
     # The first of the best keeps the grid's order deciding ties, as a plain search does.

@@ -22,7 +22,7 @@ eager consumer waits only until a buffer has drained (faust's own resume signal)
 import asyncio
 import types
 from collections.abc import Coroutine, Generator
-from typing import Any
+from typing import Any, cast
 
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -120,7 +120,8 @@ class EagerConsumer(faust_aiokafka.Consumer):
                     if self._commit_every is not None and self._n_acked >= self._commit_every:
                         self._n_acked = 0
                         await self.commit()
-                    rest = start_eagerly(callback(message))
+                    # faust's callback is a coroutine function, typed as any awaitable.
+                    rest = start_eagerly(cast(Coroutine[Any, Any, Any], callback(message)))
                     if rest is not None:  # the stream's buffer is full: wait as faust does
                         await self.wait_first(rest, self.suspend_flow.wait())
                     read_offset[tp] = offset

@@ -6,13 +6,15 @@ analyst can tell why an alert says "23 killed".
 
 import re
 from datetime import date
+from typing import Literal
 
 from newswatch.classifier.gazetteer import Gazetteer, Name
 from newswatch.classifier.prefilter import LiteralIndex, may_match, required_literals
 from newswatch.classifier.text import sentences
 from newswatch.shared.contracts import Actor, Casualty, Evidence, Facts, MoneyAmount, Place
+from newswatch.shared.contracts.classified import Qualifier
 
-_QUALIFIERS = {
+_QUALIFIERS: dict[str, Qualifier] = {
     "at least": "at_least", "no fewer than": "at_least", "more than": "more_than",
     "over": "more_than", "upwards of": "more_than", "about": "about", "around": "about",
     "nearly": "about", "almost": "about", "approximately": "about", "some": "about",
@@ -248,7 +250,7 @@ def _qualifier_word(text: str, match: re.Match[str]) -> str:
     return before.group(1).lower() if before else ""
 
 
-def _qualifier(text: str, match: re.Match[str]) -> str:
+def _qualifier(text: str, match: re.Match[str]) -> Qualifier:
     return _QUALIFIERS.get(_qualifier_word(text, match), "exact")
 
 
@@ -262,7 +264,9 @@ def _casualties(text: str) -> list[Casualty]:
     for pattern in (_CASUALTY_AFTER, _CASUALTY_BEFORE):
         for m in pattern.finditer(text):
             verb = m.group("v").lower()
-            kind = "injured" if re.match(r"injur|wound|hurt", verb) else "killed"
+            kind: Literal["killed", "injured"] = (
+                "injured" if re.match(r"injur|wound|hurt", verb) else "killed"
+            )
             count = _number(m.group("n"))
             if 1900 <= count <= 2100 and not _qualifier_word(text, m):
                 continue  # a year next to "died" is not a death toll
@@ -272,7 +276,7 @@ def _casualties(text: str) -> list[Casualty]:
             if known is None or (known.qualifier == "exact" and qualifier != "exact"):
                 found[(kind, count)] = Casualty(
                     kind=kind, count=count, qualifier=qualifier, text=m.group(0).strip()
-                )  # type: ignore[arg-type]
+                )
     return list(found.values())
 
 
@@ -292,7 +296,7 @@ def _money(text: str) -> list[MoneyAmount]:
                 MoneyAmount(
                     value=value, currency=currency, qualifier=qualifier, text=m.group(0).strip()
                 ),
-            )  # type: ignore[arg-type]
+            )
     return list(found.values())
 
 

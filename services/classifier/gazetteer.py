@@ -63,7 +63,7 @@ class Gazetteer:
             return None
         # A token may carry what follows a name: "Kyiv." ends a sentence, "Russia’s" is possessive.
         shouting = word.isupper() and len(word) > 3  # "UKRAINE" in an all-caps headline
-        candidates = (word, word.rstrip(".,"), word.replace("’", "'"), _stem(word))
+        candidates: tuple[str, ...] = (word, word.rstrip(".,"), word.replace("’", "'"), _stem(word))
         if shouting:
             candidates += (word.title(), _stem(word).title())
         for first in dict.fromkeys(candidates):

@@ -20,6 +20,7 @@ the reference runs; ``make bench`` measures both. ``NEWSWATCH_CLASSIFIER_KERNEL=
 start, or ``python_reference()`` around the making of a classifier, chooses the reference.
 """
 
+import importlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,10 +31,11 @@ import numpy as np
 
 log = logging.getLogger("newswatch.classifier")
 
+_kernel: Any
 try:
-    from newswatch.classifier import _kernel
+    _kernel = importlib.import_module("newswatch.classifier._kernel")
 except ImportError:  # not built: the Python reference runs
-    _kernel = None  # type: ignore[assignment]
+    _kernel = None
 
 API_VERSION = 6  # what this module expects of _kernel.c; a stale build is not used
 

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from typing import Any
 
 from faust.worker import Worker
 
@@ -29,7 +30,7 @@ class BoundedShutdownWorker(Worker):
     mode's ``Worker._schedule_shutdown``, which both signals go through;
     tests/integration/test_classifier_kafka_outage.py fails if that hook stops being called."""
 
-    def __init__(self, *args: object, shutdown_seconds: float, **kwargs: object) -> None:
+    def __init__(self, *args: Any, shutdown_seconds: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shutdown_seconds = shutdown_seconds
         self._deadline: threading.Timer | None = None

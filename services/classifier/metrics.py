@@ -83,7 +83,8 @@ def install(app: faust.App, settings: ClassifierSettings) -> None:
             raise LookupError("no partition of the items topic assigned")
         ends = await consumer.highwaters(*tps)
         # faust keeps the last committed offset per partition (None before any commit).
-        committed = {tp: consumer._committed_offset.get(tp) for tp in tps}
+        offsets = consumer._committed_offset  # type: ignore[attr-defined]  # faust's own, untyped
+        committed = {tp: offsets.get(tp) for tp in tps}
         show_lag(LAG, progress, lag(ends, committed), committed)
 
     health.probe("kafka consumer", consumer_lag, every=5.0, fresh_for=30.0)

@@ -22,9 +22,10 @@ import hashlib
 import itertools
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -112,9 +113,9 @@ class TagModel:
         tags: Sequence[str],
         vocabulary: dict[str, int],
         weights: np.ndarray,
-        intercepts: Sequence[float],
+        intercepts: Sequence[float] | np.ndarray,
         thresholds: dict[str, Thresholds],
-        trained_on: dict[str, object] | None = None,
+        trained_on: Mapping[str, object] | None = None,
         gate: Sequence[str] = (),
         version: str | None = None,
     ) -> None:
@@ -124,7 +125,7 @@ class TagModel:
         self._weights = np.asarray(weights, dtype=np.float64)  # (features, tags)
         self._intercepts = np.asarray(intercepts, dtype=np.float64)
         self.thresholds = thresholds
-        self.trained_on = trained_on or {}
+        self.trained_on = dict(trained_on or {})
         self._by_kind = _split_by_kind(vocabulary)
         # The C kernel's scoring of an item, or None where it is not built: Python's then.
         self._native = native_logits(self._by_kind, self._weights, self._intercepts)
@@ -303,19 +304,19 @@ def load_model(folder: Path) -> TagModel | None:
     return TagModel.load(path) if path.exists() else None
 
 
-def _split_by_kind(vocabulary: dict[str, int]) -> tuple[dict[str, int], ...]:
+def _split_by_kind(vocabulary: dict[str, int]) -> tuple[dict[Any, int], ...]:
     """Words, stems, pairs and title words, each keyed without its prefix."""
-    kinds: dict[str, dict[str, int]] = {k: {} for k in "wpbtfg"}
+    kinds: dict[str, dict[Any, int]] = {k: {} for k in "wpbtfg"}
     for name, row in vocabulary.items():
         kind, _, value = name.partition(":")
         kinds.setdefault(kind, {})[value] = row
     # A pair is looked up as the tuple of its words. Words may hold "_" themselves, so
     # "a_b_c" is filed under each way of cutting it; only the true cut is ever asked for.
-    by_words: dict[object, int] = {}
+    by_words: dict[tuple[str, str], int] = {}
     for pair, row in kinds["b"].items():
         for cut in (i for i, char in enumerate(pair) if char == "_"):
             by_words[pair[:cut], pair[cut + 1 :]] = row
-    kinds["b"] = by_words  # type: ignore[assignment]
+    kinds["b"] = by_words
     return tuple(kinds[k] for k in "wpbtfg")
 
 

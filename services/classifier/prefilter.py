@@ -10,6 +10,7 @@ a requirement it returns None and the regex always runs.
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import ahocorasick
 
@@ -103,7 +104,7 @@ def required_literals(pattern: str) -> Requirement:
         parsed = sre_parse.parse(pattern, re.IGNORECASE)
     except (re.error, RecursionError):
         return None
-    return _sequence(list(parsed))
+    return _sequence(_ops(parsed))
 
 
 def required_groups(pattern: str) -> tuple[frozenset[str], ...]:
@@ -118,11 +119,11 @@ def required_groups(pattern: str) -> tuple[frozenset[str], ...]:
     except (re.error, RecursionError):
         return ()
     groups: list[frozenset[str]] = []
-    _collect(list(parsed), groups)
+    _collect(_ops(parsed), groups)
     return tuple(dict.fromkeys(groups))
 
 
-def _collect(items: list, groups: list[frozenset[str]]) -> None:
+def _collect(items: list[tuple[Any, Any]], groups: list[frozenset[str]]) -> None:
     """The groups of a sequence: its runs of literals and what each mandatory item needs."""
     run: list[str] = []
 
@@ -145,12 +146,12 @@ def _collect(items: list, groups: list[frozenset[str]]) -> None:
             continue
         close_run()
         if op is c.SUBPATTERN:
-            _collect(list(arg[-1]), groups)  # type: ignore[index]
+            _collect(_ops(arg[-1]), groups)
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
-            if arg[0] >= 1:  # type: ignore[index]
-                _collect(list(arg[2]), groups)  # type: ignore[index]
+            if arg[0] >= 1:
+                _collect(_ops(arg[2]), groups)
         elif op is getattr(c, "ATOMIC_GROUP", None):
-            _collect(list(arg), groups)  # type: ignore[arg-type]
+            _collect(_ops(arg), groups)
         elif (requirement := _item(op, arg)) is not None:
             groups.append(requirement)
     close_run()
@@ -166,7 +167,7 @@ def _better(a: Requirement, b: Requirement) -> Requirement:
     return a if key(a) >= key(b) else b
 
 
-def _sequence(items: list) -> Requirement:
+def _sequence(items: list[tuple[Any, Any]]) -> Requirement:
     best: Requirement = None
     run: list[str] = []
 
@@ -205,17 +206,23 @@ def _literal_alternatives(arg: object) -> list[str] | None:
     return endings
 
 
-def _item(op: object, arg: object) -> Requirement:
+def _ops(pattern: Any) -> list[tuple[Any, Any]]:
+    """A parsed pattern's (opcode, argument) pairs: sre_parse's types are not public."""
+    return list(pattern)
+
+
+def _item(op: object, arg: Any) -> Requirement:
     if op is c.SUBPATTERN:
-        return _sequence(list(arg[-1]))  # type: ignore[index]
+        return _sequence(_ops(arg[-1]))
     if op is c.BRANCH:
-        alternatives = [_sequence(list(branch)) for branch in arg[1]]  # type: ignore[index]
-        if any(a is None for a in alternatives):
+        alternatives = [_sequence(_ops(branch)) for branch in arg[1]]
+        found = [a for a in alternatives if a is not None]
+        if len(found) < len(alternatives):
             return None  # one branch needs nothing, so the group needs nothing
-        return frozenset().union(*alternatives)  # type: ignore[arg-type]
+        return frozenset().union(*found)
     if op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
-        low, _high, inner = arg  # type: ignore[misc]
-        return _sequence(list(inner)) if low >= 1 else None
+        low, _high, inner = arg
+        return _sequence(_ops(inner)) if low >= 1 else None
     if op is getattr(c, "ATOMIC_GROUP", None):
-        return _sequence(list(arg))  # type: ignore[arg-type]
+        return _sequence(_ops(arg))
     return None  # character classes, lookarounds, backreferences: no literal to rely on

@@ -83,7 +83,7 @@ class HttpServer:
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
+        host, port = self._httpd.socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
     def start(self) -> "HttpServer":
@@ -101,7 +101,7 @@ class _Recorder:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         message = message_from_bytes(envelope.original_content or b"", policy=policy.default)
-        self._sink._record(message, list(envelope.rcpt_tos))  # type: ignore[arg-type]
+        self._sink._record(message, list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
 

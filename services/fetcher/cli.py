@@ -34,9 +34,9 @@ async def run_feeds(args: argparse.Namespace) -> int:
 async def _dispatch(args: argparse.Namespace, registry: FeedRegistry) -> int:
     action = args.action
     if action == "list":
-        for spec in await registry.all():
-            state = "paused" if spec.paused else "active"
-            print(f"{spec.id:40} {state:6} every {spec.interval_seconds:>6.0f}s  {spec.url}")
+        for each in await registry.all():
+            state = "paused" if each.paused else "active"
+            print(f"{each.id:40} {state:6} every {each.interval_seconds:>6.0f}s  {each.url}")
         return 0
     if action == "status":
         print(
@@ -71,7 +71,7 @@ async def _dispatch(args: argparse.Namespace, registry: FeedRegistry) -> int:
         return 0
     if action == "add":
         try:
-            spec = FeedSpec(
+            new = FeedSpec(
                 url=args.target,
                 name=args.name or "",
                 language=args.language,
@@ -80,8 +80,8 @@ async def _dispatch(args: argparse.Namespace, registry: FeedRegistry) -> int:
         except ValidationError as exc:
             print(f"newswatch feeds add: {exc.errors()[0]['msg']}", file=sys.stderr)
             return 2
-        added = await registry.add_missing([spec])
-        print(f"added {spec.id}" if added else f"already registered: {spec.id}")
+        added = await registry.add_missing([new])
+        print(f"added {new.id}" if added else f"already registered: {new.id}")
         return 0
     spec = await registry.find(args.target)
     if spec is None:

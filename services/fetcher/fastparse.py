@@ -17,6 +17,7 @@ import re
 from contextlib import suppress
 from datetime import UTC, datetime
 from time import struct_time
+from typing import TypeAlias
 
 # feedparser's own helpers, private names: feedparser is pinned for them (pyproject.toml).
 from feedparser.datetimes import _parse_date
@@ -64,7 +65,7 @@ _OPENS = {
     ext.GENERIC: "generic",
 }
 Attrs = dict[str, str]  # as feedparser's handlers see them (fastparse_extensions.attributes)
-Element = etree._Element
+Element: TypeAlias = etree._Element
 _NO_ATTRIBUTES: Attrs = {}  # shared: handlers only read attributes
 
 

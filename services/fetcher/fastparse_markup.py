@@ -22,6 +22,7 @@ What feedparser does, step by step (feedparser 6.0, mixin.py and parsers/strict.
 - the content ends: in an Atom 1.0 document, a single enclosing ``<div>`` is removed.
 """
 
+from typing import TypeAlias
 from xml.sax.saxutils import escape
 
 from feedparser.mixin import _FeedParserMixin
@@ -38,7 +39,7 @@ _KNOWN = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.ite
 # feedparser writes back out as an attribute.
 _DECLARATIONS = frozenset({("", XHTML), ("", SVG), ("xlink", XLINK)})
 _QUOTE = {'"': "&quot;"}
-Element = etree._Element
+Element: TypeAlias = etree._Element
 
 
 class Unreproduced(Exception):
@@ -54,7 +55,7 @@ def check_child(el: Element, name: str, declared: list[tuple[str, str]]) -> None
     for prefix, uri in declared:
         if (prefix, uri) not in _DECLARATIONS:
             raise Unreproduced(f"namespace {prefix}={uri} declared inside content")
-        if prefix and el.getparent().nsmap.get(prefix) == uri:  # type: ignore[union-attr]
+        if prefix and el.getparent().nsmap.get(prefix) == uri:
             raise Unreproduced("xlink declared again")  # invisible in lxml's nsmap
 
 

@@ -1,5 +1,6 @@
 """The fetcher's Prometheus metrics and readiness (docs/operations/monitoring.md lists them)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -117,7 +118,9 @@ def readiness(health: Health, fetcher: "Fetcher", redis: Redis, producer: AIOKaf
     health.probe("redis", redis_ping)
     health.probe("kafka", kafka_connection)
     health.probe("feeds", gauges, every=10.0, fresh_for=60.0)
+
+    def marked_down(name: str) -> Callable[[], str | None]:
+        return lambda: "down" if fetcher.dependencies.down(name) else None
+
     for name in (REDIS, KAFKA):
-        health.check(
-            f"{name} (polls)", lambda n=name: "down" if fetcher.dependencies.down(n) else None
-        )
+        health.check(f"{name} (polls)", marked_down(name))

@@ -10,9 +10,10 @@ import heapq
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from newswatch.fetcher.dependencies import REDIS, Dependencies, dependency_of
 from newswatch.fetcher.feeds import FeedSpec
@@ -21,7 +22,7 @@ from newswatch.fetcher.registry import FeedRegistry
 from newswatch.fetcher.schedule import FeedHealth
 
 log = logging.getLogger("newswatch.fetcher")
-Poll = Callable[[FeedSpec, FeedHealth], Awaitable[FeedHealth]]
+Poll = Callable[[FeedSpec, FeedHealth], Coroutine[Any, Any, FeedHealth]]
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ and the framework's, is rendered here as the same list, and the OpenAPI document
 describes exactly that (:data:`ERROR_RESPONSES`).
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -88,7 +89,7 @@ def _status_type(status: int) -> str:
 
 
 def error_response(
-    status: int, detail: list[ErrorDetail], headers: dict[str, str] | None = None
+    status: int, detail: list[ErrorDetail], headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     body = ErrorResponse(detail=detail).model_dump(mode="json")
     return JSONResponse(body, status_code=status, headers=headers)
@@ -134,6 +135,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RedisTimeoutError, redis_down)
 
 
+# OpenAPI's responses of a route, by status, as FastAPI takes them.
+Responses = dict[int | str, dict[str, Any]]
+
+
 def _documented(description: str, **headers: str) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "model": ErrorResponse,
@@ -154,7 +159,7 @@ def _documented(description: str, **headers: str) -> dict[str, Any]:
 
 
 RETRY_AFTER = "Seconds to wait before trying again."
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+ERROR_RESPONSES: Responses = {
     400: _documented("The request could not be read."),
     401: _documented(
         "The API key is missing, unknown or revoked.",
@@ -173,7 +178,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def page_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def page_errors(*statuses: int) -> Responses:
     """For routes that answer browsers: refusals come as HTML pages, the API's own errors
     (limits, lockout, Redis away) as JSON."""
     return {
@@ -188,6 +193,6 @@ def page_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-NOT_FOUND = {404: _documented("No such resource in the key's team.")}
-CONFLICT = {409: _documented("A subscription with this id exists.")}
-FORBIDDEN = {403: _documented("The key's team may not do this (another team's data).")}
+NOT_FOUND: Responses = {404: _documented("No such resource in the key's team.")}
+CONFLICT: Responses = {409: _documented("A subscription with this id exists.")}
+FORBIDDEN: Responses = {403: _documented("The key's team may not do this (another team's data).")}

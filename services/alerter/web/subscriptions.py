@@ -2,7 +2,7 @@
 
 import asyncio
 import secrets
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
@@ -51,15 +51,18 @@ def _optional(name: str, info: Any) -> tuple[Any, Any]:
 
 
 # PATCH: any field of a request, each optional; the ones given replace the stored ones.
-SubscriptionPatch: type[BaseModel] = create_model(  # type: ignore[call-overload]
-    "SubscriptionPatch",
-    __config__=ConfigDict(extra="forbid"),
-    **{
-        name: _optional(name, info)
-        for name, info in SubscriptionRequest.model_fields.items()
-        if name not in _SERVER_FIELDS
-    },
-)
+if TYPE_CHECKING:  # built at run time below; to a type checker, a pydantic model
+    SubscriptionPatch = BaseModel
+else:
+    SubscriptionPatch = create_model(
+        "SubscriptionPatch",
+        __config__=ConfigDict(extra="forbid"),
+        **{
+            name: _optional(name, info)
+            for name, info in SubscriptionRequest.model_fields.items()
+            if name not in _SERVER_FIELDS
+        },
+    )
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
 
@@ -100,7 +103,7 @@ async def replace_subscription(
 @router.patch("/{sub_id}", responses={**NOT_FOUND, **FORBIDDEN})
 async def update_subscription(
     sub_id: SubscriptionId,
-    changes: SubscriptionPatch,  # type: ignore[valid-type]
+    changes: SubscriptionPatch,
     key: Caller,
     deps: Deps,
 ) -> Subscription:

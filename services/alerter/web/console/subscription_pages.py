@@ -6,6 +6,7 @@ list limits) and secrets stay write-only: the form shows ``***``, and ``***`` se
 keeps the stored secret.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -121,7 +122,13 @@ def router(settings: AlerterSettings) -> APIRouter:
         subs = [masked(s) for s in await found.api.stores.subscriptions.all(team=session.team)]
         return page("subscriptions.html", session=session, subs=subs, line=channel_line, **extra)
 
-    def editor(session: Session, fields: dict[str, Any], editing: bool, problems=(), status=200):  # type: ignore[no-untyped-def]
+    def editor(
+        session: Session,
+        fields: dict[str, Any],
+        editing: bool,
+        problems: Sequence[Any] = (),
+        status: int = 200,
+    ) -> Response:
         return page(
             "subscription_form.html",
             status,

@@ -8,6 +8,7 @@ queued, retried or recorded: the officer sees at once whether each destination w
 import asyncio
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -80,7 +81,7 @@ class TestAlerts:
         channels = self._ready()
         alert = test_alert(subscription)
 
-        async def one(target) -> TestOutcome:  # type: ignore[no-untyped-def]
+        async def one(target: Any) -> TestOutcome:
             channel = channels.get(target.kind)
             if channel is None:
                 return TestOutcome(target.kind, target.target, False, "unknown channel")
