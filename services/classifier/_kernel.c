@@ -21,7 +21,7 @@
 #include "_kernel.h"
 #include <stdint.h>
 
-#define API_VERSION 6
+#define API_VERSION 7
 #define STEM 5              /* a stem: the first five characters of a longer word (features.py) */
 #define PAIR_SEP 0x110000u  /* between a pair's two words: no code point has this value */
 enum kind { WORD = 1, STEM_KIND, PAIR, TITLE_WORD };
@@ -51,6 +51,7 @@ typedef struct {
     uint64_t *hashes; /* an item's feature hashes, looked up once all are known */
     Py_ssize_t hashes_cap;
     double *sums; /* a logit per tag */
+    Py_buffer marks; /* a bit per code point: Unicode's combining marks (features.mark_ranges) */
 } Features;
 
 /* Slots looked up this many features ahead are asked for in advance: the table (megabytes)
@@ -143,6 +144,15 @@ insert_table(Features *self, PyObject *table, enum kind kind)
     return 0;
 }
 
+/* A combining mark (a Bengali or Devanagari vowel sign, an accent written apart) is part of
+ * the word it is written in, as features._WORD says; Py_UNICODE_ISALNUM leaves marks out. */
+static inline int
+is_mark(const Features *self, Py_UCS4 ch)
+{
+    const unsigned char *bits = self->marks.buf;
+    return (Py_ssize_t)(ch >> 3) < self->marks.len && (bits[ch >> 3] >> (ch & 7)) & 1;
+}
+
 /* Cut a lower-cased text into words (as features.words does) in self->chars from ``at``;
  * their spans are appended from ``*spans``. Returns the next free char, or -1. */
 static Py_ssize_t
@@ -164,7 +174,7 @@ cut(Features *self, PyObject *text, Py_ssize_t at, Py_ssize_t *spans)
             continue;
         }
         in_digits = 0;
-        if (i < n && (ch == '#' || ch == '_' || Py_UNICODE_ISALNUM(ch))) {
+        if (i < n && (ch == '#' || ch == '_' || Py_UNICODE_ISALNUM(ch) || is_mark(self, ch))) {
             self->chars[end++] = ch;
             continue;
         }
@@ -328,11 +338,11 @@ static int
 Features_init(Features *self, PyObject *args, PyObject *kwargs)
 {
     static char *keywords[] = {"words", "title_words", "stems", "pairs", "weights", "intercepts",
-                               NULL};
-    PyObject *words, *title_words, *stems, *pairs, *weights, *intercepts;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!O!OO:Features", keywords, &PyDict_Type,
+                               "marks", NULL};
+    PyObject *words, *title_words, *stems, *pairs, *weights, *intercepts, *marks;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O!O!OOO:Features", keywords, &PyDict_Type,
                                      &words, &PyDict_Type, &title_words, &PyDict_Type, &stems,
-                                     &PyDict_Type, &pairs, &weights, &intercepts))
+                                     &PyDict_Type, &pairs, &weights, &intercepts, &marks))
         return -1;
     if (self->slots != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Features is initialised once");
@@ -342,6 +352,8 @@ Features_init(Features *self, PyObject *args, PyObject *kwargs)
     if (PyObject_GetBuffer(weights, &self->weights, flags) < 0)
         return -1;
     if (PyObject_GetBuffer(intercepts, &self->intercepts, flags) < 0)
+        return -1;
+    if (PyObject_GetBuffer(marks, &self->marks, PyBUF_SIMPLE) < 0)
         return -1;
     const char *wf = self->weights.format, *bf = self->intercepts.format;
     if (self->weights.ndim != 2 || self->intercepts.ndim != 1 || strcmp(wf ? wf : "B", "d") != 0 ||
@@ -379,6 +391,8 @@ Features_dealloc(Features *self)
         PyBuffer_Release(&self->weights);
     if (self->intercepts.obj != NULL)
         PyBuffer_Release(&self->intercepts);
+    if (self->marks.obj != NULL)
+        PyBuffer_Release(&self->marks);
     PyMem_Free(self->slots);
     PyMem_Free(self->seen);
     PyMem_Free(self->found);

@@ -37,7 +37,7 @@ try:
 except ImportError:  # not built: the Python reference runs
     _kernel = None
 
-API_VERSION = 6  # what this module expects of _kernel.c; a stale build is not used
+API_VERSION = 7  # what this module expects of _kernel.c; a stale build is not used
 
 Logits = Callable[[str, str, Sequence[int]], tuple[float, ...]]
 
@@ -87,12 +87,13 @@ def native_murmur2() -> Callable[[bytes], int] | None:
 
 
 def native_logits(
-    by_kind: tuple[dict, ...], weights: np.ndarray, intercepts: np.ndarray
+    by_kind: tuple[dict, ...], weights: np.ndarray, intercepts: np.ndarray, marks: bytes
 ) -> Logits | None:
     """``logits(title, lead, frame_rows)`` in C for this vocabulary, or None: use Python.
 
     ``by_kind``: the model's look-ups (words, stems, pairs, title words, ...) as
-    ``model._split_by_kind`` makes them; ``title`` and ``lead`` are lower-cased.
+    ``model._split_by_kind`` makes them; ``title`` and ``lead`` are lower-cased. ``marks``:
+    a bit per code point for the combining marks words hold (``features.mark_bits``).
     """
     if not available():
         return None
@@ -105,6 +106,7 @@ def native_logits(
             pairs,
             np.ascontiguousarray(weights, dtype=np.float64),
             np.ascontiguousarray(intercepts, dtype=np.float64),
+            marks,
         )
     except ValueError as exc:  # two features sharing a 64-bit hash: astronomically rare
         log.warning("the model's C kernel refused this vocabulary (%s); scoring in Python", exc)

@@ -29,7 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from newswatch.classifier.features import LEAD_CHARS, features, lowered_words, words
+from newswatch.classifier.features import (
+    LEAD_CHARS,
+    features,
+    lowered_words,
+    mark_bits,
+    words,
+)
 from newswatch.classifier.framing import frames
 from newswatch.classifier.kernel import native_logits
 from newswatch.classifier.prefilter import LiteralIndex
@@ -128,7 +134,7 @@ class TagModel:
         self.trained_on = dict(trained_on or {})
         self._by_kind = _split_by_kind(vocabulary)
         # The C kernel's scoring of an item, or None where it is not built: Python's then.
-        self._native = native_logits(self._by_kind, self._weights, self._intercepts)
+        self._native = native_logits(self._by_kind, self._weights, self._intercepts, mark_bits())
         self.gate = tuple(sorted(set(gate)))
         self._gate = LiteralIndex(self.gate) if self.gate else None
         self.version = version or _fingerprint(self.to_json())

@@ -18,7 +18,7 @@ from benchmarks.measure import REAL_FEEDS, real_feeds
 from newswatch.classifier import framing, kernel, language
 from newswatch.classifier.classify import LANGUAGE_SAMPLE, Classifier
 from newswatch.classifier.evaluation import read_examples
-from newswatch.classifier.features import LEAD_CHARS, features, words
+from newswatch.classifier.features import LEAD_CHARS, features, mark_bits, words
 from newswatch.classifier.text import Lowered, sentences, sentences_reference
 from tests.conftest import IN_CI, SHARED
 
@@ -32,7 +32,8 @@ EDGES = [
     "#breaking ## 12#34 _under_score_ a_b_c",
     "Ракетний удар по Одесі: 3 загиблих",
     "قصف جوي على غزة يقتل ٣٤ شخصا",  # Arabic-Indic digits are decimal: one "#"
-    "गाज़ा पर हवाई हमला १२ लोग मारे गए",  # Devanagari vowel signs and nukta are not \w
+    "गाज़ा पर हवाई हमला १२ लोग मारे गए",  # Devanagari vowel signs and nukta: marks, not \w
+    "রুশ হামলায় নিহত ১২; ৩য় দফা",  # Bengali vowel signs; a digit before a sign
     "x² + y³ = z⁴, Ⅻ legions, ½ done",  # superscripts and fractions: \w, but not \d
     "İstanbul ΣΑΣ σας straße ǅ",
     "drone strike 🚀🔥 on the port 🇺🇦",
@@ -114,7 +115,7 @@ def test_features_the_kernel_sums_are_the_features_training_sees() -> None:
 
 def _lookups(model) -> tuple:
     w, p, b, t = model._by_kind[:4]
-    return w, t, p, b, model._weights, model._intercepts
+    return w, t, p, b, model._weights, model._intercepts, mark_bits()
 
 
 def _reference_occurrences(literals: list[str], text: str) -> dict[str, list[int]]:

@@ -13,7 +13,7 @@ import pytest
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.combine import combine
 from newswatch.classifier.evaluation import Example
-from newswatch.classifier.features import LEAD_CHARS, features
+from newswatch.classifier.features import LEAD_CHARS, features, words
 from newswatch.classifier.framing import frames
 from newswatch.classifier.model import TagModel, Thresholds, load_model
 from newswatch.classifier.rules import load_tag_dir
@@ -52,6 +52,21 @@ def test_features_are_words_title_words_stems_and_pairs():
     assert {"t:missile", "w:missile", "p:missi", "b:missile_strike", "w:#", "b:kills_#"} <= found
     assert {"w:barrage", "p:barra", "b:the_barrage"} <= found
     assert "t:barrage" not in found  # a summary word is not a title word
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Vowel signs (Mc, Mn) are combining marks, which Python's \w leaves out.
+        ("রুশ হামলায় নিহত ১২", ["রুশ", "হামলায়", "নিহত", "#"]),  # Bengali: 12 killed in Russian attack
+        ("हवाई हमले में 12 की मौत", ["हवाई", "हमले", "में", "#", "की", "मौत"]),  # Hindi, the same
+        ("การโจมตีทางอากาศ", ["การโจมตีทางอากาศ"]),  # Thai writes no spaces: one word
+        ("cafe\u0301 e\u0301tait", ["cafe\u0301", "e\u0301tait"]),  # accents written apart
+        ("ракетний удар", ["ракетний", "удар"]),
+    ],
+)
+def test_a_word_keeps_its_combining_marks(text, expected):
+    assert words(text) == expected
 
 
 def test_framing_cues_are_features_in_every_language():
