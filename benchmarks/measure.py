@@ -1,6 +1,5 @@
 """The measurements themselves: each returns rows of (name, value, unit, target)."""
 
-import gzip
 import json
 import random
 import subprocess
@@ -19,6 +18,7 @@ from newswatch.classifier.evaluation import read_examples
 from newswatch.classifier.kernel import available, python_reference
 from newswatch.demo.feed import Story, render_rss
 from newswatch.fetcher.feeds import FeedSpec
+from newswatch.fetcher.files import feed_documents, folder_items
 from newswatch.fetcher.normalise import normalise_feed
 from newswatch.fetcher.parse import FeedParseError, parse_feed
 from newswatch.shared.contracts import (
@@ -85,27 +85,12 @@ def typical_items(per_feed: int = 50) -> tuple[str, list[tuple[str, str]]]:
 def real_feed_documents() -> list[tuple[str, bytes]]:
     """(name, document) of each real feed under ../shared/feeds/real, as a server sends it
     (decompressed); none where ../shared is absent."""
-    if not REAL_FEEDS.exists():
-        return []
-    documents = []
-    for path in sorted(REAL_FEEDS.iterdir()):
-        if path.name == "MANIFEST.tsv":
-            continue
-        body = path.read_bytes()
-        documents.append((path.name, gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body))
-    return documents
+    return feed_documents(REAL_FEEDS)
 
 
 def real_feeds() -> list[list[NewsItem]]:
     """Each real feed under ../shared/feeds/real as the fetcher turns it into items."""
-    feeds = []
-    for name, body in real_feed_documents():
-        try:
-            raw = parse_feed(body)
-        except FeedParseError:
-            continue
-        feeds.append(normalise_feed(raw, FeedSpec(url=f"https://bench.example/{name}"), NOW))
-    return feeds
+    return list(folder_items(REAL_FEEDS).values())
 
 
 def _rate(classifier: Classifier, items: list[tuple[str, str]]) -> float:

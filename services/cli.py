@@ -237,7 +237,7 @@ def _eval(args: argparse.Namespace) -> int:
         if not path.exists():
             print(f"newswatch eval: no such file or folder: {path}", file=sys.stderr)
             return 2
-        outcomes = evaluation.run(classifier, evaluation.read_examples(path))  # type: ignore[arg-type]
+        outcomes = evaluation.run(classifier, _examples(path))  # type: ignore[arg-type]
         report = evaluation.score(outcomes, classifier.tags)  # type: ignore[attr-defined]
         print(("\n" if number else "") + f"== {name} ({len(outcomes)} items) ==")
         frozen = path.resolve() in _FROZEN and not args.list_frozen
@@ -246,14 +246,33 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 _DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "classifier"
+_SHARED = _DATA.parents[2].parent / "shared"  # beside a source checkout, where present
+# Labels of real feed items, whose text stays in ../shared/feeds/real (third-party).
+_REAL_FEED_LABELS = _DATA / "real_feeds" / "labels.jsonl"
 # The frozen splits show figures only, however they are named on the command line: reading
 # their items would turn into tuning on them.
-_FROZEN = {_DATA / "test", _DATA / "probe", _DATA / "probe2"}
+_FROZEN = {_DATA / "test", _DATA / "probe", _DATA / "probe2", _REAL_FEED_LABELS}
+
+
+def _examples(path: Path) -> list:
+    from newswatch.classifier import evaluation
+
+    if path.resolve() != _REAL_FEED_LABELS:
+        return evaluation.read_examples(path)
+    from newswatch.fetcher.files import folder_items
+
+    found = folder_items(_SHARED / "feeds" / "real")
+    texts = {
+        (feed, i.id): (i.title, i.summary, i.language)
+        for feed, items in found.items()
+        for i in items
+    }
+    return evaluation.read_feed_labels(path, texts)
 
 
 def _default_splits() -> dict[str, Path]:
-    """A source checkout's labelled splits: dev (tuned on), three frozen tests, real dev."""
-    root = _DATA.parents[2]
+    """A source checkout's labelled splits: dev (tuned on), three frozen tests, and beside it
+    (../shared) the labelled real feed items (frozen) and real dev."""
     figures_only = "figures only; --list-frozen lists its misses"
     splits = {
         "dev: tuned on": _DATA / "dev.jsonl",
@@ -261,7 +280,9 @@ def _default_splits() -> dict[str, Path]:
         f"probe: frozen, written after the model ({figures_only})": _DATA / "probe",
         f"probe2: frozen, written after the model ({figures_only})": _DATA / "probe2",
     }
-    real = root.parent / "shared" / "eval" / "real_dev.jsonl"
+    if (_SHARED / "feeds" / "real").exists():
+        splits[f"real_feeds: real feed items labelled blind ({figures_only})"] = _REAL_FEED_LABELS
+    real = _SHARED / "eval" / "real_dev.jsonl"
     if real.exists():
         splits["real_dev: real news, calibration only"] = real
     return splits

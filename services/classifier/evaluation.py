@@ -7,7 +7,7 @@ predicted) pairs and rendered as text, per tag and per language.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +89,31 @@ class Report:
     @property
     def untagged_false_positive_rate(self) -> float:
         return self.untagged_false_alarms / self.untagged if self.untagged else 0.0
+
+
+def read_feed_labels(
+    path: Path, texts: Mapping[tuple[str, str], tuple[str, str, str | None]]
+) -> list[Example]:
+    """The unambiguous examples of a labels file that names items instead of holding them.
+
+    Each line is ``{"feed": <file>, "item": <item id>, "tags": [...]}``: the text is
+    third-party (real feeds), so the repository keeps only the labels, and ``texts`` maps
+    (feed file, item id) to the (title, summary, language) the fetcher made of it. A label naming an
+    item ``texts`` lacks is an error: the feeds, or the fetcher's reading of them, changed.
+    """
+    examples = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        text = texts.get((raw["feed"], raw["item"]))
+        if text is None:
+            raise ValueError(f"{path}: line {number}: no item {raw['item']} in {raw['feed']}")
+        if not raw.get("ambiguous"):
+            title, summary, language = text
+            tags = frozenset(raw.get("tags") or ())
+            examples.append(Example(raw["item"], title, summary, tags, language))
+    return examples
 
 
 def read_examples(path: Path) -> list[Example]:
