@@ -89,7 +89,7 @@ def create_producer(settings: CommonSettings, client_id: str) -> AIOKafkaProduce
     )
 
 
-class KafkaRefused(KafkaConnectionError):
+class KafkaRefused(KafkaConnectionError):  # type: ignore[misc]  # aiokafka is untyped
     """The broker answered but refused us (credentials, certificate): retrying cannot help."""
 
 

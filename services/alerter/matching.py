@@ -9,6 +9,7 @@ the per-subscription confidence threshold and all-of tags.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import ahocorasick
 
@@ -73,7 +74,7 @@ class SubscriptionIndex:
         # The first cut is by (tag, country) together: the two filters nearly every
         # subscription sets, so the first candidate set is already small.
         self._by_tag_country: dict[tuple[str, str], set[int]] = defaultdict(set)
-        shape_ids: dict[tuple, int] = {}
+        shape_ids: dict[tuple[Any, ...], int] = {}
         self._shape_of: list[int] = []
         for n, sub in enumerate(self._subs):
             # Reached through its any-of tags, else its first all-of tag: every match needs it.
@@ -132,7 +133,7 @@ _ANY = ""
 _NONE: frozenset[int] = frozenset()
 
 
-def _decide(shape: tuple, hits: dict[str, TagHit]) -> list[TagHit] | None:
+def _decide(shape: tuple[Any, ...], hits: dict[str, TagHit]) -> list[TagHit] | None:
     """The hits a subscription of this shape alerts on, or None when it does not match."""
     any_tags, all_tags, floor = shape
     if any(t not in hits or hits[t].confidence < floor for t in all_tags):

@@ -141,11 +141,11 @@ class Signature:
             actors={a.name.lower() for a in facts.actors if a.role},
         )
 
-    def to_dict(self) -> dict[str, list]:
+    def to_dict(self) -> dict[str, list[Any]]:
         return {name: sorted(getattr(self, name)) for name in self.__slots__}
 
     @classmethod
-    def from_dict(cls, data: dict[str, list]) -> "Signature":
+    def from_dict(cls, data: dict[str, list[Any]]) -> "Signature":
         sets: dict[str, Any] = {name: set(data.get(name, ())) for name in cls.__slots__}
         sets["words"] = frozenset(sets["words"])
         return cls(**sets)

@@ -5,6 +5,7 @@ which classes occur, in one Aho-Corasick pass per field (``LiteralIndex``). Pure
 import re
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -13,10 +14,11 @@ from newswatch.classifier.prefilter import LiteralIndex
 
 
 @cache
-def _lexicon() -> dict:
-    return yaml.safe_load(
+def _lexicon() -> dict[str, Any]:
+    lexicon: dict[str, Any] = yaml.safe_load(
         (resources.files("newswatch.classifier") / "framing.yaml").read_text("utf-8")
     )
+    return lexicon
 
 
 WHOLE_WORD = "$"  # a cue written "how$" is the whole word: not "however", not "howitzer"

@@ -206,7 +206,8 @@ class TagModel:
         rows = [i for i in map(vocabulary.get, found) if i is not None]
         if not rows:
             return self._intercepts
-        return self._intercepts + self._weights[rows].sum(axis=0)
+        logits: np.ndarray = self._intercepts + self._weights[rows].sum(axis=0)
+        return logits
 
     def driver(self, tag: str, title: str, summary: str) -> Driver:
         """The sentence (title, or one of the lead's) that drives ``tag`` most, and its terms."""

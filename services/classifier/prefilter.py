@@ -163,7 +163,10 @@ def _better(a: Requirement, b: Requirement) -> Requirement:
         return b
     if b is None:
         return a
-    key = lambda r: (min(map(len, r)), -len(r))  # noqa: E731 - a sort key, read in place
+
+    def key(r: frozenset[str]) -> tuple[int, int]:
+        return min(map(len, r)), -len(r)
+
     return a if key(a) >= key(b) else b
 
 

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -136,8 +137,8 @@ class _LineLoader(yaml.SafeLoader):
     """A YAML loader that remembers the line of every mapping, for error messages."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
-    mapping = loader.construct_mapping(node, deep=True)
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -176,20 +177,22 @@ class _Where:
         return TagFileError(f"{self.source}: line {line}: {message}")
 
 
-def _refuse_unknown(node: dict, allowed: set[str], where: _Where) -> None:
+def _refuse_unknown(node: dict[str, Any], allowed: set[str], where: _Where) -> None:
     unknown = sorted(k for k in node if k != "__line__" and k not in allowed)
     if unknown:
         raise where.error(node, f"unknown key(s) {', '.join(unknown)}; allowed: {sorted(allowed)}")
 
 
-def _fraction(node: dict, key: str, default: float, where: _Where) -> float:
+def _fraction(node: dict[str, Any], key: str, default: float, where: _Where) -> float:
     value = node.get(key, default)
     if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
         raise where.error(node, f"'{key}' must be a number from 0 to 1, got {value!r}")
     return float(value)
 
 
-def _compile(node: dict, key: str, where: _Where, required: bool = True) -> re.Pattern[str] | None:
+def _compile(
+    node: dict[str, Any], key: str, where: _Where, required: bool = True
+) -> re.Pattern[str] | None:
     patterns = node.get(key)
     if patterns is None and not required:
         return None
@@ -209,14 +212,14 @@ def _compile(node: dict, key: str, where: _Where, required: bool = True) -> re.P
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
-def _languages(node: dict, where: _Where) -> frozenset[str]:
+def _languages(node: dict[str, Any], where: _Where) -> frozenset[str]:
     langs = node.get("languages") or []
     if not isinstance(langs, list) or not all(isinstance(x, str) and len(x) == 2 for x in langs):
         raise where.error(node, "'languages' must be a list of two-letter codes")
     return frozenset(x.lower() for x in langs)
 
 
-def _ident(node: dict, where: _Where) -> str:
+def _ident(node: dict[str, Any], where: _Where) -> str:
     ident = node.get("id")
     if not isinstance(ident, str) or not re.match(r"^[a-z0-9_]+$", ident):
         raise where.error(node, f"'id' must be a lower-case name, got {ident!r}")
@@ -252,7 +255,7 @@ def _veto(node: object, where: _Where) -> Veto:
     return Veto(_ident(node, where), pattern, near, _languages(node, where))
 
 
-def _refuse_repeated_ids(ids: list[str], node: dict, where: _Where) -> None:
+def _refuse_repeated_ids(ids: list[str], node: dict[str, Any], where: _Where) -> None:
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
         raise where.error(node, f"rule/veto id(s) used twice: {', '.join(repeated)}")

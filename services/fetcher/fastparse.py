@@ -14,6 +14,7 @@ feedparser applies to every value are feedparser's own functions, so they cannot
 
 import calendar
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 from time import struct_time
@@ -240,7 +241,8 @@ class _Reader:
         """feedparser's resolve_uri. With no base it only drops extra slashes after
         'scheme://', and a regular expression substitution is slow enough to skip then."""
         if self.base or ":///" in uri:
-            return _urljoin(self.base, uri)
+            joined: str = _urljoin(self.base, uri)
+            return joined
         return uri
 
     # The document's root, channels and entries.
@@ -422,7 +424,9 @@ class _Reader:
         return "leaf"
 
 
-_HANDLERS = {role: getattr(_Reader, f"_{role}") for role in set(ext.ROLES.values()) - set(_OPENS)}
+_HANDLERS: dict[str, Callable[..., str]] = {
+    role: getattr(_Reader, f"_{role}") for role in set(ext.ROLES.values()) - set(_OPENS)
+}
 
 
 def _no_cdf(attrs: Attrs) -> None:
@@ -440,7 +444,8 @@ def _leaf_text(el: Element, attrs: Attrs) -> str | None:
     _no_children(el)
     if "mode" in attrs or ("type" in attrs and _content_type(attrs["type"]) not in _KEPT_TYPES):
         raise _NotSimple("base64, XHTML or another content type")
-    return el.text
+    text: str | None = el.text
+    return text
 
 
 def _content_type(value: str) -> str:

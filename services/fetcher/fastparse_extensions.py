@@ -14,6 +14,8 @@ without a handler are kept aside under their name, which none of the fields we r
 """
 
 # feedparser's own tables: the namespaces it knows (URI -> prefix), and its handlers.
+from typing import Any
+
 from feedparser.mixin import _FeedParserMixin
 from lxml import etree
 
@@ -262,7 +264,7 @@ class FeedparserNames:
         return f"{self._prefixes.get('rdf', 'rdf')}:about"
 
 
-def _assign(mapping: dict, key: object, value: str) -> bool:
+def _assign(mapping: dict[Any, Any], key: object, value: str) -> bool:
     """``mapping[key] = value``; whether that changed the mapping. An existing key keeps its
     place in the order either way, so an unchanged value leaves the mapping as it was."""
     if key in mapping and mapping[key] == value:

@@ -142,7 +142,7 @@ def _prefix_of(el: Element, uri: str) -> str:
     """The prefix an attribute of this namespace was written with."""
     if uri == _XML:
         return "xml"
-    prefixes = [prefix for prefix, known in el.nsmap.items() if known == uri and prefix]
+    prefixes: list[str] = [p for p, known in el.nsmap.items() if known == uri and p]
     if len(prefixes) != 1:
         raise Unreproduced(f"attribute prefix for {uri} is ambiguous")
     return prefixes[0]

@@ -4,6 +4,7 @@ import calendar
 import json
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import feedparser
 
@@ -61,7 +62,7 @@ def parse_xml_feed(body: bytes, content_type: str | None = None) -> RawFeed:
     )
 
 
-def _entry_from_feedparser(entry: dict) -> RawEntry:
+def _entry_from_feedparser(entry: dict[str, Any]) -> RawEntry:
     summary = entry.get("summary") or ""
     if not summary and entry.get("content"):
         summary = entry["content"][0].get("value", "")
@@ -125,7 +126,7 @@ def parse_json_feed(body: bytes) -> RawFeed:
     )
 
 
-def _rss_in_json(rss: dict) -> RawFeed:
+def _rss_in_json(rss: dict[str, Any]) -> RawFeed:
     channel = rss.get("channel")
     if not isinstance(channel, dict):
         raise FeedParseError("RSS-in-JSON document has no 'channel'")
