@@ -259,15 +259,9 @@ def _examples(path: Path) -> list:
 
     if path.resolve() != _REAL_FEED_LABELS:
         return evaluation.read_examples(path)
-    from newswatch.fetcher.files import folder_items
+    from newswatch.fetcher.files import item_texts
 
-    found = folder_items(_SHARED / "feeds" / "real")
-    texts = {
-        (feed, i.id): (i.title, i.summary, i.language)
-        for feed, items in found.items()
-        for i in items
-    }
-    return evaluation.read_feed_labels(path, texts)
+    return evaluation.read_feed_labels(path, item_texts(_SHARED / "feeds" / "real"))
 
 
 def _default_splits() -> dict[str, Path]:

@@ -102,9 +102,6 @@ class OutcomeWriter:
         self, job: DeliveryJob, record: Delivery, now: float, retry_at: float | None
     ) -> tuple[list[str], list[object]]:
         status = record.status
-        job_json: object
-        lane: object
-        seq: object
         if status is DeliveryStatus.DELIVERED:
             job_json, lane, seq = "", "", 0  # nothing of the job is kept
         else:

@@ -167,9 +167,9 @@ class RetryQueue:
         self._last_seq = max(time.time_ns() // 1000, self._last_seq + 1)
         return self._last_seq
 
-    def job_args(self, job: DeliveryJob) -> list[object]:
+    def job_args(self, job: DeliveryJob) -> tuple[str, str, str, int]:
         """(id, JSON, lane key, sequence): what ``enqueue`` in Lua takes."""
-        return [job.id, job.model_dump_json(), self.lane_key(job), self._seq()]
+        return job.id, job.model_dump_json(), self.lane_key(job), self._seq()
 
     async def claim_story(
         self, pipe: Pipeline, subscription_key: str, subject: str, jobs: list[DeliveryJob]

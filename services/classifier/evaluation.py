@@ -98,8 +98,9 @@ def read_feed_labels(
 
     Each line is ``{"feed": <file>, "item": <item id>, "tags": [...]}``: the text is
     third-party (real feeds), so the repository keeps only the labels, and ``texts`` maps
-    (feed file, item id) to the (title, summary, language) the fetcher made of it. A label naming an
-    item ``texts`` lacks is an error: the feeds, or the fetcher's reading of them, changed.
+    (feed file, item id) to the (title, summary, language) the fetcher made of it
+    (``newswatch.fetcher.files.item_texts``). A label naming an item ``texts`` lacks is an
+    error: the feeds, or the fetcher's reading of them, changed.
     """
     examples = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):

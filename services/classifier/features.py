@@ -26,6 +26,7 @@ from newswatch.classifier.framing import frames
 LEAD_CHARS = 600
 
 
+@functools.cache  # read at import for the word pattern, and again for the C kernel's bitmap
 def mark_ranges() -> list[tuple[int, int]]:
     """Unicode's combining marks (Mn, Mc, Me) as inclusive code-point ranges.
 

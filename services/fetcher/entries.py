@@ -28,6 +28,7 @@ class RawFeed:
     entries: list[RawEntry] = field(default_factory=list)
     # Set when the document was malformed; entries recovered before the fault are kept.
     recovered_error: str | None = None
-    # Which reader read it: "fast" (fastparse.py), "feedparser" or "json". Counted per poll,
-    # so an operator sees how many feeds pay for feedparser; the benchmark groups by it.
+    # Which reader read it: "fast" (fastparse.py), "feedparser" or "json". Counted for each
+    # changed document, so an operator sees how many feeds pay for feedparser; the benchmark
+    # groups by it.
     reader: Reader = "feedparser"

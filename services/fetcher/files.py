@@ -39,6 +39,16 @@ def file_items(name: str, document: bytes) -> list[NewsItem]:
     return normalise_feed(parse_feed(document), feed, READ_AT)
 
 
+def item_texts(folder: Path) -> dict[tuple[str, str], tuple[str, str, str | None]]:
+    """(file name, item id) -> (title, summary, language) of every item in ``folder``: what
+    labels that name items by id are joined with (``evaluation.read_feed_labels``)."""
+    return {
+        (name, item.id): (item.title, item.summary, item.language)
+        for name, items in folder_items(folder).items()
+        for item in items
+    }
+
+
 def folder_items(folder: Path) -> dict[str, list[NewsItem]]:
     """Each readable feed file's items, by file name (files the fetcher refuses left out)."""
     found = {}

@@ -8,7 +8,7 @@ import pytest
 
 from newswatch.classifier.classify import Classifier
 from newswatch.classifier.evaluation import Example, read_feed_labels, run, score
-from newswatch.fetcher.files import folder_items
+from newswatch.fetcher.files import item_texts
 from tests.conftest import shared_path
 
 LABELS = Path(__file__).resolve().parents[1] / "data" / "classifier" / "real_feeds" / "labels.jsonl"
@@ -31,10 +31,7 @@ def test_a_label_names_an_item_and_the_text_comes_from_elsewhere(tmp_path):
 
 @pytest.fixture(scope="module")
 def examples() -> list[Example]:
-    found = folder_items(shared_path("feeds", "real"))  # skips, saying why, without ../shared
-    texts = {
-        (f, i.id): (i.title, i.summary, i.language) for f, items in found.items() for i in items
-    }
+    texts = item_texts(shared_path("feeds", "real"))  # skips, saying why, without ../shared
     return read_feed_labels(LABELS, texts)  # raises if a label names an item no longer read
 
 
